@@ -1,0 +1,164 @@
+//! Telling formats apart (by extension, then by content) and opening files through gzip or
+//! zstd, streamed, so a compressed multi-gigabyte dump is never loaded whole.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use super::{Issue, IssueKind};
+
+/// How an article file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Text,
+    Markdown,
+    /// One JSON object, or an array of them.
+    Json,
+    /// One JSON object per line (JSON Lines, NDJSON).
+    JsonLines,
+    Csv,
+    Tsv,
+    /// Reuters-21578 SGML: `<REUTERS>` records.
+    Sgml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// A file's format and compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Kind {
+    pub format: Format,
+    pub compression: Compression,
+}
+
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+/// How much of a file is looked at to guess its format.
+const SNIFF_BYTES: usize = 8192;
+
+/// Opens a file as a stream of its decompressed bytes.
+pub fn open(path: &Path, compression: Compression) -> io::Result<Box<dyn Read + Send>> {
+    let file = BufReader::with_capacity(1 << 16, File::open(path)?);
+    Ok(match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(file)?),
+    })
+}
+
+/// Detects a file's kind from its extension, falling back on its first bytes.
+pub fn detect(path: &Path) -> Result<Kind, Issue> {
+    let shown = path.display().to_string();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let (inner_name, compression_by_ext) = if let Some(inner) = name.strip_suffix(".gz") {
+        (inner, Some(Compression::Gzip))
+    } else if let Some(inner) = name.strip_suffix(".zst") {
+        (inner, Some(Compression::Zstd))
+    } else {
+        (name.as_str(), None)
+    };
+
+    let raw_head = read_head(path, Compression::None)
+        .map_err(|e| Issue::new(&shown, IssueKind::Unreadable, e.to_string()))?;
+    let compression = compression_by_ext.unwrap_or(if raw_head.starts_with(GZIP_MAGIC) {
+        Compression::Gzip
+    } else if raw_head.starts_with(ZSTD_MAGIC) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    });
+    let head = if compression == Compression::None {
+        raw_head
+    } else {
+        // A damaged stream still gets a kind from its extension; the reader reports the damage.
+        read_head(path, compression).unwrap_or_default()
+    };
+
+    let by_ext = match inner_name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("txt" | "text") => Some(Format::Text),
+        Some("md" | "markdown") => Some(Format::Markdown),
+        Some("json") => Some(Format::Json),
+        Some("jsonl" | "ndjson" | "jsonlines") => Some(Format::JsonLines),
+        Some("csv") => Some(Format::Csv),
+        Some("tsv" | "tab") => Some(Format::Tsv),
+        Some("sgm" | "sgml") => Some(Format::Sgml),
+        _ => None,
+    };
+    if head.contains(&0) {
+        return Err(Issue::new(shown, IssueKind::Binary, "contains NUL bytes"));
+    }
+    let format = by_ext.or_else(|| sniff(&head)).ok_or_else(|| {
+        let what = match inner_name.rsplit_once('.') {
+            Some((_, ext)) => format!("unknown extension .{ext}"),
+            None => "no extension and no recognisable content".to_string(),
+        };
+        Issue::new(&shown, IssueKind::Unsupported, what)
+    })?;
+    Ok(Kind {
+        format,
+        compression,
+    })
+}
+
+/// Guesses a format from content alone, for files with no telling extension.
+fn sniff(head: &[u8]) -> Option<Format> {
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with("<!DOCTYPE lewis") || trimmed.starts_with("<REUTERS") {
+        return Some(Format::Sgml);
+    }
+    if trimmed.starts_with('[') {
+        return Some(Format::Json);
+    }
+    if trimmed.starts_with('{') {
+        let first_line = trimmed.lines().next().unwrap_or("");
+        let lines = trimmed
+            .lines()
+            .filter(|l| l.trim_start().starts_with('{'))
+            .count();
+        return Some(if first_line.trim_end().ends_with('}') && lines > 1 {
+            Format::JsonLines
+        } else {
+            Format::Json
+        });
+    }
+    None
+}
+
+fn read_head(path: &Path, compression: Compression) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    open(path, compression)?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Reads a whole stream, keeping what arrived before a read error; the error says why it ended.
+pub fn read_all(mut stream: impl Read) -> (Vec<u8>, Option<io::Error>) {
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (bytes, None),
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return (bytes, Some(e)),
+        }
+    }
+}
+
+/// Decodes bytes as UTF-8, replacing what is invalid; `true` when anything was replaced.
+pub fn decode_text(bytes: Vec<u8>) -> (String, bool) {
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, false),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    }
+}

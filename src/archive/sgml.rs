@@ -1,0 +1,160 @@
+//! Reuters-21578 SGML: `<REUTERS NEWID="…">` records with DATE, TITLE, AUTHOR, DATELINE and BODY.
+//!
+//! The files are not XML (bare `&#3;` entities, one Latin-1 byte), so records are cut out by
+//! their tags. Records without a BODY (headline-only briefs, unprocessed text) are reported as
+//! [`IssueKind::NoBody`].
+
+use std::io::Read;
+
+use super::decode::{decode_text, read_all};
+use super::fields::Fields;
+use super::{FileRef, Issue, IssueKind, Record};
+
+pub fn read(file: &FileRef, stream: Box<dyn Read + Send>, emit: &mut dyn FnMut(Record)) {
+    let path = file.display();
+    let (bytes, error) = read_all(stream);
+    let (text, lossy) = decode_text(bytes);
+    if lossy {
+        emit(Record::Issue(Issue::new(
+            &path,
+            IssueKind::InvalidUtf8,
+            "invalid UTF-8 replaced",
+        )));
+    }
+    let mut position = 0;
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("<REUTERS") {
+        let Some(len) = rest[start..].find("</REUTERS>") else {
+            break; // a record cut off by truncation; reported below
+        };
+        let record = &rest[start..start + len];
+        rest = &rest[start + len + "</REUTERS>".len()..];
+        position += 1;
+        read_record(file, record, position, emit);
+    }
+    if let Some(e) = error {
+        emit(Record::Issue(Issue::new(
+            &path,
+            IssueKind::Truncated,
+            format!("after record {position}: {e}"),
+        )));
+    } else if rest.contains("<REUTERS") {
+        emit(Record::Issue(Issue::new(
+            &path,
+            IssueKind::Truncated,
+            format!("record {} has no closing tag", position + 1),
+        )));
+    }
+}
+
+fn read_record(file: &FileRef, record: &str, position: usize, emit: &mut dyn FnMut(Record)) {
+    let open_tag = &record[..record.find('>').unwrap_or(record.len())];
+    let new_id = attribute(open_tag, "NEWID");
+    let label = match &new_id {
+        Some(id) => format!("{}#NEWID={id}", file.display()),
+        None => format!("{}#{position}", file.display()),
+    };
+    let body = element(record, "BODY").map(|b| clean_body(&unescape(b)));
+    if body.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        let what = match attribute(record, "TYPE").as_deref() {
+            Some("BRIEF") => "a headline-only brief (TYPE=\"BRIEF\")",
+            Some("UNPROC") => "unprocessed text without a BODY (TYPE=\"UNPROC\")",
+            _ => "no BODY element",
+        };
+        emit(Record::Issue(Issue::new(label, IssueKind::NoBody, what)));
+        return;
+    }
+    let author = element(record, "AUTHOR").map(|a| {
+        let a = unescape(a);
+        let a = a.trim();
+        let a = a
+            .strip_prefix("by ")
+            .or_else(|| a.strip_prefix("By "))
+            .unwrap_or(a);
+        a.trim_end_matches(", Reuters").trim().to_string()
+    });
+    let fields = Fields {
+        id: new_id.map(|id| format!("reuters-21578-{id}")),
+        title: element(record, "TITLE").map(|t| unescape(t).trim().to_string()),
+        body,
+        // Some dates trail control-character entities and desk codes: "… 00:02:59.13&#5;&#5;RM".
+        date: element(record, "DATE").map(|d| d.split('&').next().unwrap_or(d).trim().to_string()),
+        source: Some("Reuters".to_string()),
+        author,
+        url: None,
+    };
+    let mut relabelled = |r: Record| {
+        emit(match r {
+            Record::Article(mut a) => {
+                a.path = label.clone();
+                Record::Article(a)
+            }
+            issue => issue,
+        })
+    };
+    fields.into_article(file, Some(position), &mut relabelled);
+}
+
+/// The text between `<TAG …>` and `</TAG>`.
+fn element<'a>(record: &'a str, tag: &str) -> Option<&'a str> {
+    let open = record.find(&format!("<{tag}"))?;
+    let content_start = open + record[open..].find('>')? + 1;
+    let close = record[content_start..].find(&format!("</{tag}>"))?;
+    Some(&record[content_start..content_start + close])
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let at = tag.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = tag[at..].find('"')?;
+    Some(tag[at..at + end].to_string())
+}
+
+/// Decodes the entities the collection uses: `&lt;`, `&gt;`, `&amp;`, `&quot;` and `&#N;`.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let end = after.find(';').filter(|&e| e <= 8);
+        let decoded = end.and_then(|e| match &after[1..e] {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            num => num
+                .strip_prefix('#')
+                .and_then(|n| n.parse::<u32>().ok())
+                .and_then(char::from_u32),
+        });
+        match (decoded, end) {
+            (Some(c), Some(e)) => {
+                if !c.is_control() || c == '\n' || c == '\t' {
+                    out.push(c);
+                }
+                rest = &after[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Drops the wire's closing "Reuter" signature and trailing blank space.
+fn clean_body(body: &str) -> String {
+    let trimmed = body.trim_end();
+    let without_sign = ["Reuter", "REUTER", "Reuters"]
+        .iter()
+        .find_map(|sign| {
+            trimmed
+                .strip_suffix(sign)
+                .filter(|b| b.ends_with('\n') || b.ends_with(' '))
+        })
+        .unwrap_or(trimmed);
+    without_sign.trim_end().to_string()
+}

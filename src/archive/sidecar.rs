@@ -1,0 +1,106 @@
+//! Sidecar metadata: a CSV/TSV table with a file-name column and no body (like PolNeAR's
+//! `metadata.tsv`), joined by name to the text files beside it and below it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::decode::{self, Kind};
+use super::fields::{normalise, FieldMap, Fields, LogicalField};
+use super::table::{csv_reader, headers};
+use super::{FileRef, Issue, IssueKind};
+
+/// Column names that hold the joined file's name, normalised.
+const FILE_COLUMNS: &[&str] = &[
+    "filename", "file", "filepath", "path", "document", "docname",
+];
+
+/// Metadata rows by file stem, each with the folder its table sits in (its scope).
+#[derive(Debug, Default)]
+pub struct Sidecars {
+    rows: HashMap<String, Vec<(PathBuf, Fields)>>,
+    tables: usize,
+}
+
+/// A table is a sidecar when it names files and has no body column.
+pub fn is_sidecar(file: &FileRef, kind: Kind, fields: &FieldMap) -> bool {
+    let Ok(stream) = decode::open(&file.shown, kind.compression) else {
+        return false;
+    };
+    let mut reader = csv_reader(stream, kind.format);
+    let Ok(header) = headers(&mut reader) else {
+        return false;
+    };
+    let columns = fields.resolve(&header);
+    file_column(&header).is_some() && !columns.has(LogicalField::Body)
+}
+
+fn file_column(header: &[String]) -> Option<usize> {
+    header
+        .iter()
+        .position(|h| FILE_COLUMNS.contains(&normalise(h).as_str()))
+}
+
+/// The join key: the file name without its extensions.
+fn stem(name: &str) -> String {
+    let base = Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let base = base
+        .strip_suffix(".gz")
+        .or_else(|| base.strip_suffix(".zst"))
+        .unwrap_or(&base);
+    match base.rsplit_once('.') {
+        Some((s, ext)) if ext.len() <= 8 && !ext.contains(' ') => s.to_string(),
+        _ => base.to_string(),
+    }
+}
+
+impl Sidecars {
+    pub fn load(&mut self, file: &FileRef, kind: Kind) -> Result<(), Issue> {
+        let path = file.display();
+        let stream = decode::open(&file.shown, kind.compression)
+            .map_err(|e| Issue::new(&path, IssueKind::Unreadable, e.to_string()))?;
+        let mut reader = csv_reader(stream, kind.format);
+        let header =
+            headers(&mut reader).map_err(|e| Issue::new(&path, IssueKind::BadRecord, e))?;
+        let Some(name_col) = file_column(&header) else {
+            return Ok(());
+        };
+        let columns = FieldMap::default().resolve(&header);
+        self.tables += 1;
+        let scope = file
+            .absolute
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        for row in reader.records() {
+            let Ok(row) = row else { continue };
+            let Some(name) = row.get(name_col).filter(|n| !n.trim().is_empty()) else {
+                continue;
+            };
+            let fields = Fields::from_columns(&columns, |i| row.get(i));
+            self.rows
+                .entry(stem(name.trim()))
+                .or_default()
+                .push((scope.clone(), fields));
+        }
+        Ok(())
+    }
+
+    /// The metadata for a file, from the nearest table whose folder contains it.
+    pub fn lookup(&self, file: &FileRef) -> Option<&Fields> {
+        let name = file.shown.file_name()?.to_string_lossy();
+        self.rows
+            .get(&stem(&name))?
+            .iter()
+            .filter(|(scope, _)| file.absolute.starts_with(scope))
+            .max_by_key(|(scope, _)| scope.components().count())
+            .map(|(_, fields)| fields)
+    }
+
+    /// How many tables were loaded.
+    pub fn tables(&self) -> usize {
+        self.tables
+    }
+}

@@ -1,0 +1,404 @@
+//! Reader tests on small archives each test writes for itself.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::*;
+
+/// Reads a directory the way `newsdex index` does: walk, plan, then every file in order.
+fn read_dir(dir: &Path, fields: FieldMap) -> (Vec<Article>, Vec<Issue>) {
+    let (files, mut issues) = walk(&[dir.to_path_buf()]);
+    let (ctx, plan, plan_issues) = plan(files, fields);
+    issues.extend(plan_issues);
+    let mut articles = Vec::new();
+    for (file, kind) in &plan {
+        read_file(file, *kind, &ctx, &mut |r| match r {
+            Record::Article(a) => articles.push(a),
+            Record::Issue(i) => issues.push(i),
+        });
+    }
+    (articles, issues)
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn kinds(issues: &[Issue]) -> Vec<IssueKind> {
+    let mut k: Vec<IssueKind> = issues.iter().map(|i| i.kind).collect();
+    k.sort();
+    k
+}
+
+fn day(a: &Article) -> String {
+    a.date
+        .map(|d| d.date_naive().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn text_file_with_headline_headers_and_byline() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "wire/harbour.txt",
+        b"Source: Coastal Herald\nDate: 22 Sep 2016\n\nHarbour Strike Ends After Nine Days\nBy Ada Lindqvist\n\nDock workers returned on Monday.\n\nThe union said talks would go on.\n",
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    let a = &articles[0];
+    assert_eq!(a.title, "Harbour Strike Ends After Nine Days");
+    assert_eq!(a.source.as_deref(), Some("Coastal Herald"));
+    assert_eq!(a.author.as_deref(), Some("Ada Lindqvist"));
+    assert_eq!(day(a), "2016-09-22");
+    assert_eq!(
+        a.body,
+        "Dock workers returned on Monday.\n\nThe union said talks would go on."
+    );
+}
+
+#[test]
+fn text_file_without_headline_is_titled_by_name_dated_by_path_sourced_by_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "northwire/2016-09-22_port-story.txt",
+        "The mayor said the port would reopen.\nOfficials agreed.\n".as_bytes(),
+    );
+    let (articles, _) = read_dir(dir.path(), FieldMap::default());
+    let a = &articles[0];
+    assert_eq!(a.title, "2016 09 22 port story");
+    assert_eq!(day(a), "2016-09-22");
+    assert_eq!(a.source.as_deref(), Some("northwire"));
+    assert!(a.body.starts_with("The mayor said"));
+    assert!(a.id.ends_with("2016-09-22_port-story.txt#0"), "{}", a.id);
+}
+
+#[test]
+fn markdown_front_matter_and_heading() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.md",
+        b"---\ntitle: \"Flood Defences Hold\"\ndate: 2019-03-04T08:00:00Z\nauthor: Tomas Berg\n---\n\n# Ignored Heading\n\nRiver levels fell overnight.\n",
+    );
+    write(
+        dir.path(),
+        "b.md",
+        b"# Council Backs Tram Plan\n\nThe vote was close.\n",
+    );
+    let (articles, _) = read_dir(dir.path(), FieldMap::default());
+    assert_eq!(articles[0].title, "Flood Defences Hold");
+    assert_eq!(articles[0].author.as_deref(), Some("Tomas Berg"));
+    assert_eq!(day(&articles[0]), "2019-03-04");
+    assert!(articles[0].body.contains("River levels fell"));
+    assert_eq!(articles[1].title, "Council Backs Tram Plan");
+    assert_eq!(articles[1].body, "The vote was close.");
+}
+
+#[test]
+fn json_array_envelope_and_single_object() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "array.json",
+        br#"[{"headline": "One", "content": "First body.", "pubDate": "Tue, 01 Mar 2016 10:00:00 GMT", "byline": ["A. Writer", "B. Writer"], "guid": "x-1"},
+            {"title": "Two", "text": "Second body.", "source": {"id": "t", "name": "The Times"}}]"#,
+    );
+    write(dir.path(), "envelope.json", br#"{"status": "ok", "articles": [{"title": "Three", "body": "Third body.", "published_at": 1456826400}]}"#);
+    write(
+        dir.path(),
+        "single.json",
+        br#"{"title": "Four", "article": "Fourth body.", "link": "https://example.org/4"}"#,
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, vec!["One", "Two", "Three", "Four"]);
+    assert_eq!(articles[0].id, "x-1");
+    assert_eq!(articles[0].author.as_deref(), Some("A. Writer, B. Writer"));
+    assert_eq!(day(&articles[0]), "2016-03-01");
+    assert_eq!(articles[1].source.as_deref(), Some("The Times"));
+    assert_eq!(day(&articles[2]), "2016-03-01");
+    assert_eq!(articles[3].url.as_deref(), Some("https://example.org/4"));
+}
+
+#[test]
+fn json_lines_broken_line_is_counted_and_the_rest_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "feed.jsonl",
+        b"{\"title\": \"A\", \"body\": \"alpha\"}\n{\"title\": \"B\", \"body\": \n[1, 2]\n\n{\"title\": \"C\", \"body\": \"gamma\", \"date\": \"someday\"}\n{\"title\": \"D\"}\n",
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, vec!["A", "C"]);
+    assert_eq!(
+        articles[1].date, None,
+        "an odd date keeps the article, undated"
+    );
+    assert_eq!(
+        kinds(&issues),
+        vec![
+            IssueKind::BadRecord,
+            IssueKind::BadRecord,
+            IssueKind::NoBody,
+            IssueKind::BadDate
+        ]
+    );
+    assert!(
+        issues.iter().any(|i| i.path.ends_with("feed.jsonl#2")),
+        "{issues:?}"
+    );
+}
+
+#[test]
+fn csv_and_tsv_with_usual_names_and_field_override() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "export.csv",
+        b"id,headline,story_text,publish_date,publisher\n7,\"Rates Rise\",\"The bank raised rates, again.\nMarkets fell.\",2020-01-02,Ledger\n8,Short,,2020-01-03,Ledger\n9,Bad row\n",
+    );
+    write(
+        dir.path(),
+        "more.tsv",
+        b"title\tbody\tdate\nA \"quoted\" title\tTab body\t22 September 2016\n",
+    );
+    let mut fields = FieldMap::default();
+    fields.add_override("body=story_text").unwrap();
+    let (articles, issues) = read_dir(dir.path(), fields);
+    assert_eq!(articles.len(), 2, "{articles:?} {issues:?}");
+    assert_eq!(articles[0].id, "7");
+    assert_eq!(
+        articles[0].body,
+        "The bank raised rates, again.\nMarkets fell."
+    );
+    assert_eq!(articles[0].source.as_deref(), Some("Ledger"));
+    assert_eq!(articles[1].title, "A \"quoted\" title");
+    assert_eq!(day(&articles[1]), "2016-09-22");
+    assert_eq!(
+        kinds(&issues),
+        vec![IssueKind::BadRecord, IssueKind::NoBody]
+    );
+}
+
+#[test]
+fn csv_without_body_column_says_how_to_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.csv", b"headline,words\nA,b\n");
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(articles.is_empty());
+    assert_eq!(issues[0].kind, IssueKind::Unsupported);
+    assert!(
+        issues[0].detail.contains("--field body="),
+        "{}",
+        issues[0].detail
+    );
+}
+
+#[test]
+fn field_override_rejects_unknown_names() {
+    let mut fields = FieldMap::default();
+    assert!(fields
+        .add_override("bodyy=x")
+        .unwrap_err()
+        .contains("unknown field"));
+    assert!(fields
+        .add_override("body")
+        .unwrap_err()
+        .contains("NAME=COLUMN"));
+}
+
+#[test]
+fn compressed_files_stream_like_plain_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = b"{\"title\": \"Gz\", \"body\": \"gzip body\"}\n";
+    write(dir.path(), "a.jsonl.gz", &gzip(lines));
+    let zst = zstd::encode_all(&b"{\"title\": \"Zst\", \"body\": \"zstd body\"}\n"[..], 3).unwrap();
+    write(dir.path(), "b.jsonl.zst", &zst);
+    write(
+        dir.path(),
+        "c.txt.gz",
+        &gzip(b"Gzipped Headline\n\nPlain text inside gzip.\n"),
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, vec!["Gz", "Zst", "Gzipped Headline"]);
+}
+
+#[test]
+fn truncated_gzip_keeps_records_before_the_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..2000 {
+        lines.push_str(&format!(
+            "{{\"title\": \"T{i}\", \"body\": \"body number {i} with some words {}\"}}\n",
+            i * 7919 % 10007
+        ));
+    }
+    let full = gzip(lines.as_bytes());
+    write(dir.path(), "cut.jsonl.gz", &full[..full.len() / 2]);
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(
+        !articles.is_empty() && articles.len() < 2000,
+        "{} articles",
+        articles.len()
+    );
+    assert_eq!(articles[0].title, "T0");
+    assert!(
+        issues.iter().any(|i| i.kind == IssueKind::Truncated),
+        "{issues:?}"
+    );
+}
+
+#[test]
+fn sidecar_table_joins_metadata_to_text_files_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "metadata.tsv",
+        b"compartment\tfilename\tpublisher\tpublication_date\tauthor\ttitle\ntrain\tnyt_2016-03-11_budget-talks\tnyt\t2016-03-11\tNone\tBudget Talks Stall\n",
+    );
+    write(
+        dir.path(),
+        "train/text/nyt_2016-03-11_budget-talks.txt",
+        b"Budget Talks Stall\nLawmakers left without a deal.\n",
+    );
+    write(
+        dir.path(),
+        "train/text/other.txt",
+        b"Unmatched Story\nNo row for this one.\n",
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(articles.len(), 2);
+    let a = &articles[0];
+    assert_eq!(
+        (a.title.as_str(), a.source.as_deref(), day(a).as_str()),
+        ("Budget Talks Stall", Some("nyt"), "2016-03-11")
+    );
+    assert_eq!(a.author, None, "\"None\" is a missing value");
+    assert_eq!(a.body, "Lawmakers left without a deal.");
+    assert_eq!(articles[1].source.as_deref(), Some("text"));
+}
+
+#[test]
+fn reuters_sgml_records_with_and_without_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let sgml = "<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n\
+<REUTERS TOPICS=\"YES\" NEWID=\"11\">\n<DATE>26-FEB-1987 15:01:01.79</DATE>\n<TEXT>&#2;\n<TITLE>COCOA &lt;XYZ&gt; REVIEW</TITLE>\n<AUTHOR>    by Jane Roe, Reuters</AUTHOR>\n<DATELINE>    SALVADOR, Feb 26 - </DATELINE><BODY>Showers continued in the zone.\n    Arrivals were steady.\n Reuter\n&#3;</BODY></TEXT>\n</REUTERS>\n\
+<REUTERS NEWID=\"12\">\n<DATE>27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM</DATE>\n<TEXT TYPE=\"BRIEF\">&#2;\n<TITLE>SHORT ITEM</TITLE>\n&#3;</TEXT>\n</REUTERS>\n";
+    write(dir.path(), "reut2-000.sgm", sgml.as_bytes());
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert_eq!(articles.len(), 1);
+    let a = &articles[0];
+    assert_eq!(a.id, "reuters-21578-11");
+    assert_eq!(a.title, "COCOA <XYZ> REVIEW");
+    assert_eq!(a.author.as_deref(), Some("Jane Roe"));
+    assert_eq!(a.source.as_deref(), Some("Reuters"));
+    assert_eq!(
+        a.date.map(|d| d.to_rfc3339()).as_deref(),
+        Some("1987-02-26T15:01:01.790+00:00")
+    );
+    assert_eq!(
+        a.body,
+        "Showers continued in the zone.\n    Arrivals were steady."
+    );
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].kind, IssueKind::NoBody);
+    assert!(
+        issues[0].detail.contains("BRIEF") && issues[0].path.ends_with("#NEWID=12"),
+        "{:?}",
+        issues[0]
+    );
+}
+
+#[test]
+fn binary_unsupported_unreadable_and_invalid_utf8_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "photo.jpg",
+        &[0xff, 0xd8, 0xff, 0xe0, 0, 0x10, b'J', b'F'],
+    );
+    write(dir.path(), "notes.pdf", b"%PDF-1.4 not really");
+    write(
+        dir.path(),
+        "latin1.txt",
+        b"Caf\xe9 Owners Protest\n\nThe caf\xe9 owners marched.\n",
+    );
+    write(dir.path(), ".hidden/secret.txt", b"Hidden\n\nNever read.\n");
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert_eq!(articles.len(), 1);
+    assert_eq!(articles[0].title, "Caf\u{fffd} Owners Protest");
+    assert_eq!(
+        kinds(&issues),
+        vec![
+            IssueKind::Unsupported,
+            IssueKind::Binary,
+            IssueKind::InvalidUtf8
+        ]
+    );
+    let (_, missing) = walk(&[dir.path().join("nope")]);
+    assert_eq!(missing[0].kind, IssueKind::Unreadable);
+}
+
+#[test]
+fn content_sniffing_reads_files_without_telling_extensions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "dump",
+        b"{\"title\": \"A\", \"body\": \"x\"}\n{\"title\": \"B\", \"body\": \"y\"}\n",
+    );
+    write(
+        dir.path(),
+        "wire.dat",
+        b"<REUTERS NEWID=\"1\"><TITLE>T</TITLE><BODY>b</BODY></REUTERS>",
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(articles.len(), 3);
+}
+
+#[test]
+fn no_reader_panics_on_arbitrary_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut noise = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let alphabet = b"{}[]\",:\n\t <>&#;abcXYZ0123\xff\xfe.-";
+                alphabet[(state % alphabet.len() as u64) as usize]
+            })
+            .collect()
+    };
+    for (i, ext) in ["txt", "md", "json", "jsonl", "csv", "tsv", "sgm"]
+        .iter()
+        .enumerate()
+    {
+        for j in 0..20 {
+            let mut bytes = noise(50 + 97 * j);
+            if *ext == "sgm" {
+                bytes.splice(0..0, b"<REUTERS NEWID=\"1\"><BODY>".iter().copied());
+            }
+            write(dir.path(), &format!("f{i}_{j}.{ext}"), &bytes);
+        }
+    }
+    write(dir.path(), "broken.gz", &[0x1f, 0x8b, 8, 0, 0, 0]);
+    let _ = read_dir(dir.path(), FieldMap::default());
+}

@@ -1,0 +1,161 @@
+//! The command line as clap sees it: types only. `commands` turns these into library calls.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Full-text search for news archives: ranked, highlighted passages from folders of articles.
+///
+/// Build an index from archive folders with `newsdex index DIR...`, then query it with
+/// `newsdex search QUERY`. Exit codes: 0 found, 1 nothing found, 2 error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "newsdex",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The index folder.
+    #[arg(
+        long,
+        global = true,
+        env = "NEWSDEX_INDEX",
+        default_value = "newsdex-index",
+        value_name = "DIR"
+    )]
+    pub index: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read articles from archive folders and add them to the index.
+    ///
+    /// Reads plain text and Markdown, JSON, JSON Lines, CSV and TSV (any of them gzip- or
+    /// zstd-compressed), Reuters-21578 SGML, and sidecar metadata tables joined to text files
+    /// by name. Re-indexing an article replaces it. Problems are reported per file and counted;
+    /// they never stop the run.
+    Index(IndexArgs),
+    /// Search the index and print ranked passages with the matched words highlighted.
+    ///
+    /// QUERY uses tantivy's query language over title and text: words (all must match unless
+    /// --any), OR, AND, NOT or -word, "exact phrases", "words near"~3, field:value (title:,
+    /// text:, source:, author:, date:[2016-01-01T00:00:00Z TO 2017-01-01T00:00:00Z]).
+    Search(SearchArgs),
+    /// Show what the index holds: articles, passages, sources, dates, size, schema version.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Folders (or files) to read.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// Worker threads: N threads read and extract, and tantivy indexes with N threads
+    /// (at most 8, and one per 15 MB of --memory). Default: the number of cores.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// The writer's memory budget in MB, shared by its threads; segments are written to disk
+    /// as it fills. The process uses this much plus what reading holds (about 100-300 MB).
+    #[arg(long, value_name = "MB", default_value_t = 512)]
+    pub memory: usize,
+
+    /// Take an article field from a named column or key, e.g. --field body=story_text.
+    /// Fields: id, title, body, date, source, author, url. Repeatable.
+    #[arg(long = "field", value_name = "NAME=COLUMN")]
+    pub fields: Vec<String>,
+
+    /// Replace the whole index with what DIR... holds (built beside it, swapped in when done).
+    #[arg(long)]
+    pub rebuild: bool,
+
+    /// Commit at least this often, in seconds, so a long run that is stopped keeps its work.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub commit_every: u64,
+
+    /// Print every problem, not only the first 10 of each kind.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// No progress bar and no per-file warnings; the summary is still printed.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Print the summary as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query (see `newsdex search --help`). Use '*' for every passage.
+    #[arg(value_name = "QUERY")]
+    pub query: String,
+
+    /// Only articles dated on or after this date (2016-09-22, 2016-09-22T10:30:00Z, ...).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only articles dated before the end of this day (or before this instant, if it has a time).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Only articles from this source (case-insensitive, whole name). Repeatable: any of them.
+    #[arg(long, value_name = "NAME")]
+    pub source: Vec<String>,
+
+    /// How many passages to print.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+
+    /// Skip this many passages first (for paging).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: usize,
+
+    /// At most K passages of one article.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub per_article: u32,
+
+    /// Order of the hits.
+    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+    pub sort: SortArg,
+
+    /// Match passages with any of the words, not all of them.
+    #[arg(long)]
+    pub any: bool,
+
+    /// Print JSON Lines: one {"type":"hit"} object per passage, then a {"type":"summary"}.
+    #[arg(long)]
+    pub json: bool,
+
+    /// When to colour highlights: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Best match first (BM25).
+    Relevance,
+    /// Newest first.
+    Date,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}

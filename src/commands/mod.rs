@@ -1,0 +1,36 @@
+//! One file per subcommand: each turns its arguments into library calls and prints.
+
+mod index;
+mod search;
+mod stats;
+
+use std::io::IsTerminal;
+
+use crate::cli::{Cli, Command};
+use crate::Outcome;
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Index(args) => index::run(&cli.index, args),
+        Command::Search(args) => search::run(&cli.index, args),
+        Command::Stats(args) => stats::run(&cli.index, args),
+    }
+}
+
+/// Whether colour may be used on stdout: a terminal, and NO_COLOR unset or empty.
+fn stdout_wants_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// 12345678 as "12,345,678".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! One tantivy document per passage, carrying its article's metadata.
+
+use tantivy::schema::TantivyDocument;
+use tantivy::DateTime;
+
+use crate::model::{Article, Passage};
+use crate::schema::Fields;
+
+/// A stable 64-bit FNV-1a hash of an article id. Stable across builds and platforms, unlike
+/// std's hasher, because the index stores it.
+pub fn article_key(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The documents for one article, one per passage, in passage order.
+pub fn documents(fields: &Fields, article: &Article, passages: &[Passage]) -> Vec<TantivyDocument> {
+    let key = article_key(&article.id);
+    let date = article
+        .date
+        .map(|d| DateTime::from_timestamp_secs(d.timestamp()));
+    passages
+        .iter()
+        .enumerate()
+        .map(|(number, passage)| {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.article_id, &article.id);
+            doc.add_u64(fields.article_key, key);
+            doc.add_u64(fields.passage, number as u64);
+            doc.add_text(fields.title, &article.title);
+            doc.add_text(fields.text, passage.text(&article.body));
+            doc.add_u64(fields.start, passage.start as u64);
+            doc.add_u64(fields.end, passage.end as u64);
+            if let Some(date) = date {
+                doc.add_date(fields.date, date);
+            }
+            if let Some(source) = &article.source {
+                doc.add_text(fields.source, source);
+            }
+            if let Some(author) = &article.author {
+                doc.add_text(fields.author, author);
+            }
+            if let Some(url) = &article.url {
+                doc.add_text(fields.url, url);
+            }
+            doc.add_text(fields.path, &article.path);
+            doc
+        })
+        .collect()
+}

@@ -1,0 +1,108 @@
+//! The on-disk index: creating and opening it (with its schema version checked), the parallel
+//! indexing pipeline, and what it holds.
+
+mod document;
+mod pipeline;
+mod stats;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::Index;
+
+use crate::error::{Error, Result};
+use crate::schema::{Fields, SchemaSpec};
+
+pub use document::{article_key, documents};
+pub use pipeline::{run, Progress, Settings, Summary};
+pub use stats::{rfc3339, stats, Stats};
+
+/// What each commit records about the code that wrote it.
+#[derive(Debug, Serialize, Deserialize)]
+struct CommitPayload {
+    schema_version: u32,
+    newsdex: String,
+}
+
+impl CommitPayload {
+    fn current(spec: &SchemaSpec) -> String {
+        let payload = CommitPayload {
+            schema_version: spec.version,
+            newsdex: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        serde_json::to_string(&payload).unwrap_or_default()
+    }
+}
+
+/// An open newsdex index with its field handles and analyzers registered.
+pub struct NewsIndex {
+    pub index: Index,
+    pub fields: Fields,
+    pub spec: SchemaSpec,
+    pub path: PathBuf,
+}
+
+impl NewsIndex {
+    /// Opens an existing index, refusing one built with another schema.
+    pub fn open(path: &Path) -> Result<NewsIndex> {
+        if !path.join("meta.json").exists() {
+            return Err(Error::NoIndex {
+                path: path.to_path_buf(),
+            });
+        }
+        let spec = SchemaSpec::embedded()?;
+        let index = Index::open_in_dir(path)?;
+        let found = index
+            .load_metas()?
+            .payload
+            .and_then(|p| serde_json::from_str::<CommitPayload>(&p).ok())
+            .map(|p| p.schema_version);
+        let same_schema = serde_json::to_value(index.schema()).ok()
+            == serde_json::to_value(spec.tantivy_schema()).ok();
+        match found {
+            Some(v) if v == spec.version && same_schema => {}
+            // Created but never committed: nothing in it to lose, and the schema decides.
+            None if same_schema => {}
+            other => {
+                return Err(Error::SchemaVersion {
+                    path: path.to_path_buf(),
+                    found: other.map_or_else(|| "unknown".to_string(), |v| v.to_string()),
+                    expected: spec.version,
+                })
+            }
+        }
+        Self::finish(index, spec, path)
+    }
+
+    /// Creates a new, empty index in `path`, creating the folder.
+    pub fn create(path: &Path) -> Result<NewsIndex> {
+        std::fs::create_dir_all(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let spec = SchemaSpec::embedded()?;
+        let index = Index::create_in_dir(path, spec.tantivy_schema())?;
+        Self::finish(index, spec, path)
+    }
+
+    fn finish(index: Index, spec: SchemaSpec, path: &Path) -> Result<NewsIndex> {
+        spec.register_analyzers(&index)?;
+        let fields = Fields::resolve(&index.schema())?;
+        Ok(NewsIndex {
+            index,
+            fields,
+            spec,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The commit payload for this code's schema.
+    pub(crate) fn payload(&self) -> String {
+        CommitPayload::current(&self.spec)
+    }
+}
+
+/// Whether `path` holds an index (of any version).
+pub fn exists(path: &Path) -> bool {
+    path.join("meta.json").exists()
+}

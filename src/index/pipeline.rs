@@ -1,0 +1,368 @@
+//! The indexing pipeline: walk → plan → read and extract on a rayon pool → one tantivy writer.
+//!
+//! Readers stream articles per file in batches; each batch is split into passages and turned
+//! into documents in parallel, then sent through a bounded channel to the single writer loop,
+//! which replaces earlier versions of each article (by id), commits periodically and at the end.
+//! `--rebuild` builds beside the old index and swaps it in only when complete, so an interrupted
+//! run always leaves the last committed index usable.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use tantivy::schema::TantivyDocument;
+use tantivy::{IndexWriter, Term};
+
+use super::{document, exists, NewsIndex};
+use crate::archive::{self, FieldMap, FileRef, Issue, IssueKind, Kind, ReadContext, Record};
+use crate::error::{Error, Result};
+use crate::extract::passages;
+use crate::model::Article;
+use crate::schema::Fields;
+
+/// Articles read from one file before they are handed on together.
+const BATCH_ARTICLES: usize = 64;
+/// Tantivy's floor for each indexing thread's share of the memory budget.
+const MIN_BYTES_PER_THREAD: usize = 15_000_000;
+
+/// How to index. `threads` and `memory_mb` are the two resource budgets.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Threads that read and extract, and tantivy indexing threads (at most 8, and at most
+    /// one per 15 MB of `memory_mb`).
+    pub threads: usize,
+    /// Tantivy's whole in-memory indexing budget in MB, shared by its threads; a segment is
+    /// flushed to disk when a thread's share fills.
+    pub memory_mb: usize,
+    /// Commit at least this often on long runs.
+    pub commit_interval: Duration,
+    /// Replace the whole index with what these directories hold.
+    pub rebuild: bool,
+    /// Column overrides (`--field name=column`).
+    pub fields: FieldMap,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            memory_mb: 512,
+            commit_interval: Duration::from_secs(60),
+            rebuild: false,
+            fields: FieldMap::default(),
+        }
+    }
+}
+
+/// Where a run is, for progress bars.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub files_done: usize,
+    pub files_total: usize,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub articles: usize,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Summary {
+    /// Files found by the walk.
+    pub files_found: usize,
+    /// Files read as articles (the others were sidecars, unsupported or unreadable).
+    pub files_read: usize,
+    /// Sidecar metadata tables joined to text files.
+    pub sidecars: usize,
+    pub articles: usize,
+    pub passages: usize,
+    /// Bytes of article body text indexed.
+    pub body_bytes: u64,
+    /// Bytes of the files read, as stored (compressed files count compressed).
+    pub input_bytes: u64,
+    /// Issues by kind name.
+    pub issues: BTreeMap<&'static str, usize>,
+    pub elapsed_secs: f64,
+    pub commits: usize,
+    pub reading_threads: usize,
+    pub writer_threads: usize,
+}
+
+/// One article made ready for the writer.
+struct Prepared {
+    id: String,
+    docs: Vec<TantivyDocument>,
+    body_bytes: usize,
+}
+
+/// What a reader sends: a batch of articles, the issues met, and the file's size once done.
+struct Batch {
+    articles: Vec<Prepared>,
+    issues: Vec<Issue>,
+    finished_file_bytes: Option<u64>,
+}
+
+/// Indexes the files under `roots` into the index at `index_path`.
+pub fn run(
+    index_path: &Path,
+    roots: &[PathBuf],
+    settings: &Settings,
+    on_issue: &mut dyn FnMut(&Issue),
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary> {
+    let started = Instant::now();
+    if settings.memory_mb * 1_000_000 < MIN_BYTES_PER_THREAD {
+        return Err(Error::Config(format!(
+            "--memory {} is too small: tantivy needs at least {} MB",
+            settings.memory_mb,
+            MIN_BYTES_PER_THREAD / 1_000_000
+        )));
+    }
+    let threads = settings.threads.max(1);
+    let memory = settings.memory_mb * 1_000_000;
+    let writer_threads = threads.min(8).min(memory / MIN_BYTES_PER_THREAD).max(1);
+
+    let mut summary = Summary {
+        reading_threads: threads,
+        writer_threads,
+        ..Summary::default()
+    };
+    let mut record_issue = |issue: &Issue, summary: &mut Summary| {
+        *summary.issues.entry(issue.kind.name()).or_default() += 1;
+        on_issue(issue);
+    };
+
+    let (files, walk_issues) = archive::walk(roots);
+    summary.files_found = files.len();
+    for issue in &walk_issues {
+        record_issue(issue, &mut summary);
+    }
+    let (ctx, plan, plan_issues) = archive::plan(files, settings.fields.clone());
+    for issue in &plan_issues {
+        record_issue(issue, &mut summary);
+    }
+    summary.sidecars = ctx.sidecars.tables();
+    summary.files_read = plan.len();
+
+    // Where this run writes: in place, or beside the old index when rebuilding.
+    let staging = settings.rebuild && exists(index_path);
+    let target = if staging {
+        staging_path(index_path)
+    } else {
+        index_path.to_path_buf()
+    };
+    if staging && target.exists() {
+        remove_dir(&target)?; // left by an interrupted rebuild
+    }
+    let news = if exists(&target) {
+        NewsIndex::open(&target)?
+    } else {
+        NewsIndex::create(&target)?
+    };
+    let fresh = news.index.searchable_segment_metas()?.is_empty();
+    let mut writer: IndexWriter = news.index.writer_with_num_threads(writer_threads, memory)?;
+
+    let sizes: Vec<u64> = plan
+        .iter()
+        .map(|(f, _)| std::fs::metadata(&f.shown).map_or(0, |m| m.len()))
+        .collect();
+    let mut progress = Progress {
+        files_total: plan.len(),
+        bytes_total: sizes.iter().sum(),
+        ..Progress::default()
+    };
+    on_progress(&progress);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("newsdex-read-{i}"))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
+    let (tx, rx) = crossbeam_channel::bounded::<Batch>(threads * 4);
+    let fields = news.fields;
+    let stop = AtomicBool::new(false);
+    let mut last_commit = Instant::now();
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut failure: Option<Error> = None;
+
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        let ctx = &ctx;
+        let plan = &plan;
+        let sizes = &sizes;
+        scope.spawn(move || {
+            pool.install(|| {
+                plan.par_iter().zip(sizes.par_iter()).for_each_with(
+                    tx,
+                    |tx, ((file, kind), size)| {
+                        read_one(file, *kind, *size, ctx, &fields, tx, stop);
+                    },
+                );
+            });
+        });
+
+        for batch in rx.iter() {
+            if failure.is_some() {
+                continue; // drain so readers can finish
+            }
+            for issue in &batch.issues {
+                record_issue(issue, &mut summary);
+            }
+            for article in batch.articles {
+                let key = document::article_key(&article.id);
+                // Replace an earlier version: one from a previous run, or the same id met
+                // again in this run (the last one read wins).
+                if !seen.insert(key) || !fresh {
+                    writer.delete_term(Term::from_field_text(fields.article_id, &article.id));
+                }
+                summary.articles += 1;
+                summary.passages += article.docs.len();
+                summary.body_bytes += article.body_bytes as u64;
+                for doc in article.docs {
+                    if let Err(e) = writer.add_document(doc) {
+                        failure = Some(e.into());
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                }
+            }
+            if let Some(bytes) = batch.finished_file_bytes {
+                progress.files_done += 1;
+                progress.bytes_done += bytes;
+            }
+            progress.articles = summary.articles;
+            on_progress(&progress);
+            if failure.is_none() && last_commit.elapsed() >= settings.commit_interval {
+                match commit(&mut writer, &news) {
+                    Ok(()) => summary.commits += 1,
+                    Err(e) => {
+                        failure = Some(e);
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                last_commit = Instant::now();
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    commit(&mut writer, &news)?;
+    summary.commits += 1;
+    writer.wait_merging_threads()?;
+    drop(news);
+    if staging {
+        swap_in(&target, index_path)?;
+    }
+    summary.input_bytes = progress.bytes_total;
+    summary.elapsed_secs = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Reads one file and sends its articles, ready for the writer, in batches.
+fn read_one(
+    file: &FileRef,
+    kind: Kind,
+    size: u64,
+    ctx: &ReadContext,
+    fields: &Fields,
+    tx: &crossbeam_channel::Sender<Batch>,
+    stop: &AtomicBool,
+) {
+    let mut pending: Vec<Article> = Vec::new();
+    let mut issues: Vec<Issue> = Vec::new();
+    let send = |pending: &mut Vec<Article>, issues: &mut Vec<Issue>, finished: Option<u64>| {
+        let articles = pending.par_drain(..).map(|a| prepare(fields, a)).collect();
+        let batch = Batch {
+            articles,
+            issues: std::mem::take(issues),
+            finished_file_bytes: finished,
+        };
+        if tx.send(batch).is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    if stop.load(Ordering::Relaxed) {
+        return;
+    }
+    archive::read_file(file, kind, ctx, &mut |record| {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        match record {
+            Record::Article(a) => {
+                pending.push(a);
+                if pending.len() >= BATCH_ARTICLES {
+                    send(&mut pending, &mut issues, None);
+                }
+            }
+            Record::Issue(i) => issues.push(i),
+        }
+    });
+    send(&mut pending, &mut issues, Some(size));
+}
+
+/// Extraction for one article: passages, then documents.
+fn prepare(fields: &Fields, article: Article) -> Prepared {
+    let passages = passages::split(&article.body);
+    let docs = document::documents(fields, &article, &passages);
+    Prepared {
+        body_bytes: article.body.len(),
+        id: article.id,
+        docs,
+    }
+}
+
+fn commit(writer: &mut IndexWriter, news: &NewsIndex) -> Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&news.payload());
+    prepared.commit()?;
+    Ok(())
+}
+
+fn staging_path(index_path: &Path) -> PathBuf {
+    let mut name = index_path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".rebuild");
+    index_path.with_file_name(name)
+}
+
+/// Puts a finished rebuild in place of the old index.
+fn swap_in(staged: &Path, index_path: &Path) -> Result<()> {
+    let mut old_name = index_path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    old_name.push(".old");
+    let old = index_path.with_file_name(old_name);
+    if old.exists() {
+        remove_dir(&old)?;
+    }
+    rename(index_path, &old)?;
+    rename(staged, index_path)?;
+    remove_dir(&old)
+}
+
+fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|source| Error::Io {
+        path: from.to_path_buf(),
+        source,
+    })
+}
+
+fn remove_dir(path: &Path) -> Result<()> {
+    std::fs::remove_dir_all(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl Summary {
+    /// How many issues of one kind the run met.
+    pub fn issue_count(&self, kind: IssueKind) -> usize {
+        self.issues.get(kind.name()).copied().unwrap_or(0)
+    }
+}

@@ -1,0 +1,295 @@
+//! From query text and filters to ranked passages with highlights.
+//!
+//! The query language is tantivy's (AND/OR/NOT, "phrases", `"a b"~N`, `field:value`, ranges)
+//! over title and passage text, ranked by BM25. Filters (dates, sources) narrow it without
+//! changing scores. Hits are passages; at most `per_article` passages of one article are kept.
+
+mod highlight;
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
+use tantivy::{DocAddress, Order, Searcher, Term};
+
+use crate::error::{Error, Result};
+use crate::index::NewsIndex;
+
+pub use highlight::Highlighter;
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Newest first; undated passages last.
+    Date,
+}
+
+/// A search as the user asked for it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub query: String,
+    /// Only articles dated at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Only articles dated before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Only these sources (any of them), matched whole and case-insensitively.
+    pub sources: Vec<String>,
+    pub limit: usize,
+    pub offset: usize,
+    /// At most this many passages of one article.
+    pub per_article: usize,
+    pub sort: Sort,
+    /// Match passages with any query term rather than all of them.
+    pub match_any: bool,
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Request {
+            query: String::new(),
+            since: None,
+            until: None,
+            sources: Vec::new(),
+            limit: 10,
+            offset: 0,
+            per_article: 1,
+            sort: Sort::Relevance,
+            match_any: false,
+        }
+    }
+}
+
+/// One ranked passage.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub rank: usize,
+    /// BM25 score; absent when sorted by date.
+    pub score: Option<f32>,
+    pub article_id: String,
+    pub passage: u64,
+    pub title: String,
+    pub date: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub path: String,
+    pub text: String,
+    /// The passage's byte range in the article body.
+    pub range: [u64; 2],
+    /// Byte ranges of matched terms in `text`.
+    pub highlights: Vec<[usize; 2]>,
+    /// Byte ranges of matched terms in `title`.
+    pub title_highlights: Vec<[usize; 2]>,
+}
+
+/// The hits of one search and what it matched overall.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    /// Passages that matched, before grouping by article and paging.
+    pub matched_passages: usize,
+    pub elapsed: Duration,
+}
+
+/// Parses the user's query text against the index's title and text fields.
+pub fn parse_query(news: &NewsIndex, text: &str, match_any: bool) -> Result<Box<dyn Query>> {
+    let f = &news.fields;
+    let mut parser = QueryParser::for_index(&news.index, vec![f.title, f.text]);
+    if !match_any {
+        parser.set_conjunction_by_default();
+    }
+    parser.set_field_boost(f.title, 1.5);
+    let text = if text.trim().is_empty() { "*" } else { text };
+    parser.parse_query(text).map_err(|e| Error::Query {
+        query: text.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Runs a search.
+pub fn search(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Result<Results> {
+    let started = Instant::now();
+    let user_query = parse_query(news, &request.query, request.match_any)?;
+    let query = with_filters(news, user_query.box_clone(), request);
+    let wanted = request.offset + request.limit;
+    let per_article = request.per_article.max(1);
+
+    // Fetch more passages than needed, since grouping by article drops some; fetch again
+    // with a larger window when grouping left too few.
+    let mut window = (wanted * per_article * 4).max(64);
+    let (picked, matched) = loop {
+        let (top, matched) = top_passages(searcher, &*query, request.sort, window)?;
+        let exhausted = top.len() < window;
+        let picked = group_by_article(searcher, top, per_article, wanted)?;
+        if picked.len() >= wanted || exhausted {
+            break (picked, matched);
+        }
+        window *= 4;
+    };
+
+    let highlighter = Highlighter::new(news, &*user_query)?;
+    let mut hits = Vec::with_capacity(request.limit);
+    for (i, (score, address)) in picked.into_iter().skip(request.offset).enumerate() {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        hits.push(to_hit(
+            news,
+            &highlighter,
+            &doc,
+            request.offset + i + 1,
+            score,
+        ));
+    }
+    Ok(Results {
+        hits,
+        matched_passages: matched,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Passages in rank order, with their scores when ranked by relevance.
+type Ranked = Vec<(Option<f32>, DocAddress)>;
+
+/// The user's query narrowed by dates and sources.
+fn with_filters(news: &NewsIndex, query: Box<dyn Query>, request: &Request) -> Box<dyn Query> {
+    let f = &news.fields;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+    if request.since.is_some() || request.until.is_some() {
+        let term = |d: DateTime<Utc>| {
+            Term::from_field_date(
+                f.date,
+                tantivy::DateTime::from_timestamp_secs(d.timestamp()),
+            )
+        };
+        let lower = request
+            .since
+            .map_or(Bound::Unbounded, |d| Bound::Included(term(d)));
+        let upper = request
+            .until
+            .map_or(Bound::Unbounded, |d| Bound::Excluded(term(d)));
+        clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+    }
+    if !request.sources.is_empty() {
+        let any_source: Vec<(Occur, Box<dyn Query>)> = request
+            .sources
+            .iter()
+            .map(|s| {
+                let term = Term::from_field_text(f.source, &s.to_lowercase());
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(any_source))));
+    }
+    if clauses.len() == 1 {
+        clauses.pop().map(|(_, q)| q).unwrap_or(query_all())
+    } else {
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+fn query_all() -> Box<dyn Query> {
+    Box::new(tantivy::query::AllQuery)
+}
+
+/// The best `window` passages in the requested order, and how many matched in all.
+fn top_passages(
+    searcher: &Searcher,
+    query: &dyn Query,
+    sort: Sort,
+    window: usize,
+) -> Result<(Ranked, usize)> {
+    Ok(match sort {
+        Sort::Relevance => {
+            let (top, count) = searcher.search(
+                query,
+                &(TopDocs::with_limit(window).order_by_score(), Count),
+            )?;
+            (top.into_iter().map(|(s, a)| (Some(s), a)).collect(), count)
+        }
+        Sort::Date => {
+            let collector = TopDocs::with_limit(window)
+                .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
+            let (top, count) = searcher.search(query, &(collector, Count))?;
+            (top.into_iter().map(|(_, a)| (None, a)).collect(), count)
+        }
+    })
+}
+
+/// Keeps at most `per_article` passages of each article, in rank order, until `wanted`.
+fn group_by_article(
+    searcher: &Searcher,
+    top: Ranked,
+    per_article: usize,
+    wanted: usize,
+) -> Result<Ranked> {
+    let mut columns = HashMap::new();
+    let mut taken: HashMap<u64, usize> = HashMap::new();
+    let mut picked = Vec::new();
+    for (score, address) in top {
+        if picked.len() >= wanted {
+            break;
+        }
+        let column = match columns.entry(address.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .u64("article_key")?,
+            ),
+        };
+        let key = column.first(address.doc_id).unwrap_or(u64::MAX);
+        let n = taken.entry(key).or_default();
+        if *n < per_article {
+            *n += 1;
+            picked.push((score, address));
+        }
+    }
+    Ok(picked)
+}
+
+fn to_hit(
+    news: &NewsIndex,
+    highlighter: &Highlighter,
+    doc: &TantivyDocument,
+    rank: usize,
+    score: Option<f32>,
+) -> Hit {
+    let f = &news.fields;
+    let text_of = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+    let title = text_of(f.title).unwrap_or_default();
+    let text = text_of(f.text).unwrap_or_default();
+    Hit {
+        rank,
+        score,
+        article_id: text_of(f.article_id).unwrap_or_default(),
+        passage: u64_of(f.passage),
+        date: doc
+            .get_first(f.date)
+            .and_then(|v| v.as_datetime())
+            .map(crate::index::rfc3339),
+        source: text_of(f.source),
+        author: text_of(f.author),
+        url: text_of(f.url),
+        path: text_of(f.path).unwrap_or_default(),
+        range: [u64_of(f.start), u64_of(f.end)],
+        highlights: highlighter.text_ranges(&text),
+        title_highlights: highlighter.title_ranges(&title),
+        title,
+        text,
+    }
+}
