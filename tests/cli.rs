@@ -1,0 +1,585 @@
+//! End-to-end tests of the `newsdex` binary on archives the tests write themselves and on the
+//! sample archive in `examples/archive`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde::Deserialize;
+use tempfile::TempDir;
+
+fn newsdex(index: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("newsdex").unwrap();
+    cmd.arg("--index")
+        .arg(index)
+        .env_remove("NEWSDEX_INDEX")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn sample_archive() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/archive")
+}
+
+fn write(dir: &Path, name: &str, content: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+/// An index of the sample archive, built once per test.
+fn sample_index() -> (TempDir, PathBuf) {
+    let tmp = TempDir::new().unwrap();
+    let index = tmp.path().join("idx");
+    newsdex(&index)
+        .arg("index")
+        .arg("--quiet")
+        .arg(sample_archive())
+        .assert()
+        .success();
+    (tmp, index)
+}
+
+// # The JSON contract, mirrored strictly: an added, renamed or missing key fails these tests.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    #[serde(rename = "type")]
+    kind: String,
+    data: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HitJson {
+    rank: usize,
+    score: Option<f32>,
+    article_id: String,
+    passage: u64,
+    title: String,
+    date: Option<String>,
+    source: Option<String>,
+    author: Option<String>,
+    url: Option<String>,
+    path: String,
+    text: String,
+    range: [u64; 2],
+    highlights: Vec<[usize; 2]>,
+    title_highlights: Vec<[usize; 2]>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryJson {
+    query: String,
+    hits: usize,
+    matched_passages: usize,
+    elapsed_ms: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndexSummaryJson {
+    files_found: usize,
+    files_read: usize,
+    sidecars: usize,
+    articles: usize,
+    passages: usize,
+    body_bytes: u64,
+    input_bytes: u64,
+    issues: std::collections::BTreeMap<String, usize>,
+    elapsed_secs: f64,
+    commits: usize,
+    reading_threads: usize,
+    writer_threads: usize,
+}
+
+fn search_json(index: &Path, args: &[&str]) -> (Vec<HitJson>, SummaryJson) {
+    let out = newsdex(index)
+        .arg("search")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{out:?}"
+    );
+    let mut hits = Vec::new();
+    let mut summary = None;
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let line: Line = serde_json::from_str(line).unwrap();
+        match line.kind.as_str() {
+            "hit" => hits.push(serde_json::from_value(line.data).unwrap()),
+            "summary" => summary = Some(serde_json::from_value(line.data).unwrap()),
+            other => panic!("unknown line type {other}"),
+        }
+    }
+    (hits, summary.expect("a summary line"))
+}
+
+fn index_json(index: &Path, dirs: &[&Path], extra: &[&str]) -> IndexSummaryJson {
+    let out = newsdex(index)
+        .arg("index")
+        .arg("--json")
+        .args(extra)
+        .args(dirs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() != Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn sample_archive_indexes_every_article_in_every_format() {
+    let tmp = TempDir::new().unwrap();
+    let s = index_json(&tmp.path().join("idx"), &[&sample_archive()], &[]);
+    assert_eq!(s.articles, 43);
+    assert_eq!(s.sidecars, 1);
+    assert_eq!(s.files_found, 25);
+    assert_eq!(s.files_read, 24);
+    assert!(s.passages >= s.articles);
+    assert_eq!(
+        s.issues.get("no_body"),
+        Some(&1),
+        "the headline-only brief: {:?}",
+        s.issues
+    );
+    assert_eq!(s.issues.values().sum::<usize>(), 1);
+    assert!(s.body_bytes > 20_000 && s.input_bytes > 0 && s.commits >= 1);
+    assert!(s.elapsed_secs >= 0.0 && s.reading_threads >= 1 && s.writer_threads >= 1);
+}
+
+#[test]
+fn search_returns_ranked_highlighted_passages_as_json() {
+    let (_tmp, index) = sample_index();
+    let (hits, summary) = search_json(&index, &["\"oil prices\""]);
+    assert_eq!(summary.query, "\"oil prices\"");
+    assert_eq!(summary.hits, hits.len());
+    assert!(hits.len() >= 4, "{hits:?}");
+    assert!(summary.matched_passages >= hits.len() && summary.elapsed_ms >= 0.0);
+    for (i, hit) in hits.iter().enumerate() {
+        assert_eq!(hit.rank, i + 1);
+        assert!(!hit.highlights.is_empty(), "{hit:?}");
+        for [s, e] in &hit.highlights {
+            assert!(
+                hit.text[*s..*e].eq_ignore_ascii_case("oil")
+                    || hit.text[*s..*e].eq_ignore_ascii_case("prices")
+            );
+        }
+        assert!(hit.range[0] < hit.range[1]);
+        assert!(!hit.article_id.is_empty() && !hit.path.is_empty() && !hit.title.is_empty());
+        let _ = (&hit.author, &hit.url, hit.passage);
+        if hit.title.to_lowercase().contains("oil prices") {
+            let marked: Vec<String> = hit
+                .title_highlights
+                .iter()
+                .map(|[s, e]| hit.title[*s..*e].to_lowercase())
+                .collect();
+            assert_eq!(marked, vec!["oil", "prices"], "{hit:?}");
+        }
+    }
+    let scores: Vec<f32> = hits.iter().map(|h| h.score.unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(hits.iter().any(|h| h.source.as_deref() == Some("Reuters")
+        && h.date.as_deref() == Some("1987-03-05T14:40:02Z")));
+    assert!(hits
+        .iter()
+        .any(|h| h.url.as_deref() == Some("https://example.org/biz/205")));
+}
+
+#[test]
+fn ranking_puts_the_article_about_the_subject_first() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("a");
+    write(
+        &archive,
+        "a.txt",
+        "Markets Close Mixed\n\nShares rose and bonds fell. A trader mentioned copper once.\n",
+    );
+    write(&archive, "b.txt", "Copper Hits Record as Copper Mines Strike\n\nCopper prices rose as copper miners in Chile walked out. Copper stocks are low.\n");
+    write(
+        &archive,
+        "c.txt",
+        "Weather Report\n\nRain is expected on Tuesday across the region.\n",
+    );
+    let index = tmp.path().join("idx");
+    newsdex(&index)
+        .args(["index", "-q"])
+        .arg(&archive)
+        .assert()
+        .success();
+    let (hits, _) = search_json(&index, &["copper"]);
+    let titles: Vec<&str> = hits.iter().map(|h| h.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        vec![
+            "Copper Hits Record as Copper Mines Strike",
+            "Markets Close Mixed"
+        ]
+    );
+}
+
+#[test]
+fn text_output_marks_matches_and_lists_metadata() {
+    let (_tmp, index) = sample_index();
+    newsdex(&index)
+        .args(["search", "Aliyev OR Mammadov", "-n", "1"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1. Peace Deal Signed to End Decade-Long Border Dispute  (2024-09-10, Global Desk, score "))
+        .stdout(predicate::str::contains("**Mammadov**"))
+        .stdout(predicate::str::contains("https://example.org/world/103"));
+}
+
+#[test]
+fn exit_codes_are_grep_like() {
+    let (tmp, index) = sample_index();
+    newsdex(&index)
+        .args(["search", "wildfire"])
+        .assert()
+        .code(0);
+    newsdex(&index)
+        .args(["search", "xylophone"])
+        .assert()
+        .code(1)
+        .stdout("");
+    newsdex(&index)
+        .args(["search", "title:(unclosed"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot understand the query"));
+    newsdex(&tmp.path().join("missing"))
+        .args(["search", "oil"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no newsdex index at")
+                .and(predicate::str::contains("newsdex index --index")),
+        );
+    newsdex(&index)
+        .args(["search", "oil", "--since", "someday"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--since"));
+    newsdex(&index).args(["search"]).assert().code(2);
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    newsdex(&tmp.path().join("idx2"))
+        .arg("index")
+        .arg(&empty)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn filters_by_date_source_and_groups_by_article() {
+    let (_tmp, index) = sample_index();
+    // --until takes in the whole of its day.
+    let (hits, _) = search_json(
+        &index,
+        &[
+            "said",
+            "-n",
+            "100",
+            "--since",
+            "2024-06-02",
+            "--until",
+            "2024-06-05",
+        ],
+    );
+    let mut days: Vec<String> = hits
+        .iter()
+        .map(|h| h.date.clone().unwrap()[..10].to_string())
+        .collect();
+    days.sort();
+    assert_eq!(days, vec!["2024-06-03", "2024-06-05"]);
+
+    let (hits, _) = search_json(
+        &index,
+        &["said", "-n", "100", "--source", "LEDGER BUSINESS"],
+    );
+    assert_eq!(hits.len(), 6);
+    assert!(hits
+        .iter()
+        .all(|h| h.source.as_deref() == Some("Ledger Business")));
+
+    let (one, _) = search_json(&index, &["said", "-n", "100"]);
+    let (two, _) = search_json(&index, &["said", "-n", "100", "--per-article", "2"]);
+    let per_article = |hits: &[HitJson]| {
+        let mut counts = std::collections::HashMap::new();
+        for h in hits {
+            *counts.entry(h.article_id.clone()).or_insert(0) += 1;
+        }
+        counts.into_values().max().unwrap()
+    };
+    assert_eq!(per_article(&one), 1);
+    assert_eq!(per_article(&two), 2);
+    assert!(two.len() > one.len());
+
+    let (page, _) = search_json(&index, &["said", "-n", "3", "--offset", "2"]);
+    let ids: Vec<&str> = page.iter().map(|h| h.article_id.as_str()).collect();
+    let expected: Vec<&str> = one[2..5].iter().map(|h| h.article_id.as_str()).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(page[0].rank, 3);
+
+    let (by_date, _) = search_json(&index, &["said", "-n", "5", "--sort", "date"]);
+    let dates: Vec<String> = by_date.iter().map(|h| h.date.clone().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    assert_eq!(&dates[0][..10], "2024-12-11");
+    assert!(by_date.iter().all(|h| h.score.is_none()));
+}
+
+#[test]
+fn phrases_proximity_and_fields_work() {
+    let (_tmp, index) = sample_index();
+    let count = |q: &str| search_json(&index, &[q, "-n", "100"]).0.len();
+    assert_eq!(count("\"night trains\""), 1);
+    assert_eq!(count("\"trains night\""), 0);
+    assert_eq!(count("\"ceasefire talks\"~2"), 1);
+    assert_eq!(count("source:\"iberia post\""), 5);
+    assert_eq!(count("title:earthquake"), 1);
+    assert_eq!(count("earthquake -chile"), 0);
+    assert!(count("oil") > count("oil AND coffee"));
+}
+
+#[test]
+fn reindexing_the_same_data_replaces_articles_instead_of_duplicating_them() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("a");
+    write(
+        &archive,
+        "one.txt",
+        "First Headline Here\n\nThe first body mentions turbines.\n",
+    );
+    write(
+        &archive,
+        "feed.jsonl",
+        "{\"id\": \"k1\", \"title\": \"Keyed\", \"body\": \"a keyed body about turbines\"}\n",
+    );
+    let index = tmp.path().join("idx");
+    let first = index_json(&index, &[&archive], &[]);
+    let second = index_json(&index, &[&archive], &[]);
+    assert_eq!((first.articles, second.articles), (2, 2));
+    let (hits, _) = search_json(&index, &["turbines", "-n", "10"]);
+    assert_eq!(hits.len(), 2, "no duplicates after a second run");
+
+    write(
+        &archive,
+        "feed.jsonl",
+        "{\"id\": \"k1\", \"title\": \"Keyed\", \"body\": \"now about windmills\"}\n",
+    );
+    index_json(&index, &[&archive], &[]);
+    assert_eq!(search_json(&index, &["turbines"]).0.len(), 1);
+    assert_eq!(search_json(&index, &["windmills"]).0.len(), 1);
+    let stats: serde_json::Value = serde_json::from_slice(
+        &newsdex(&index)
+            .args(["stats", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(stats["articles"], 2);
+}
+
+#[test]
+fn rebuild_replaces_the_index_with_only_the_new_archive() {
+    let tmp = TempDir::new().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    write(&a, "x.txt", "Alpha Story\n\nAbout glaciers.\n");
+    write(&b, "y.txt", "Beta Story\n\nAbout volcanoes.\n");
+    let index = tmp.path().join("idx");
+    index_json(&index, &[&a], &[]);
+    index_json(&index, &[&b], &["--rebuild"]);
+    assert_eq!(search_json(&index, &["glaciers"]).0.len(), 0);
+    assert_eq!(search_json(&index, &["volcanoes"]).0.len(), 1);
+    assert!(!tmp.path().join("idx.rebuild").exists() && !tmp.path().join("idx.old").exists());
+}
+
+#[test]
+fn bad_input_is_counted_and_good_articles_still_indexed() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("a");
+    write(
+        &archive,
+        "good.txt",
+        "Good Headline\n\nA good body about harbours.\n",
+    );
+    write(&archive, "lines.jsonl", "{\"title\": \"J1\", \"body\": \"harbours one\"}\nnot json\n{\"title\": \"J2\", \"body\": \"harbours two\", \"date\": \"the day after\"}\n");
+    write(&archive, "empty.txt", "");
+    write(&archive, "image.png", "\u{0}\u{0}PNG");
+    std::fs::write(
+        archive.join("latin1.txt"),
+        b"Caf\xe9 Headline\n\nharbours caf\xe9\n",
+    )
+    .unwrap();
+    let index = tmp.path().join("idx");
+    let s = index_json(&index, &[&archive], &[]);
+    assert_eq!(s.articles, 4);
+    let issue = |k: &str| s.issues.get(k).copied().unwrap_or(0);
+    assert_eq!(
+        (
+            issue("bad_record"),
+            issue("bad_date"),
+            issue("no_body"),
+            issue("binary"),
+            issue("invalid_utf8")
+        ),
+        (1, 1, 1, 1, 1)
+    );
+    assert_eq!(search_json(&index, &["harbours", "-n", "10"]).0.len(), 4);
+
+    newsdex(&tmp.path().join("idx3"))
+        .arg("index")
+        .arg(&archive)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("lines.jsonl#2: bad_record"))
+        .stderr(predicate::str::contains("skipped or changed:"))
+        .stderr(predicate::str::contains("record skipped: malformed"));
+}
+
+#[test]
+fn index_built_with_another_schema_version_is_refused_with_rebuild_advice() {
+    let (_tmp, index) = sample_index();
+    let meta_path = index.join("meta.json");
+    let meta = std::fs::read_to_string(&meta_path).unwrap();
+    let tampered = meta.replace("\\\"schema_version\\\":1", "\\\"schema_version\\\":999");
+    assert_ne!(meta, tampered, "payload not found in {meta}");
+    std::fs::write(&meta_path, tampered).unwrap();
+    newsdex(&index)
+        .args(["search", "oil"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("schema version 999")
+                .and(predicate::str::contains("--rebuild")),
+        );
+}
+
+#[test]
+fn stats_reports_counts_dates_and_schema_version() {
+    let (_tmp, index) = sample_index();
+    let out = newsdex(&index).args(["stats", "--json"]).output().unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["articles"], 43);
+    assert_eq!(stats["schema_version"], 1);
+    assert_eq!(stats["first_date"], "1987-03-03T09:12:44Z");
+    assert_eq!(stats["last_date"], "2024-12-11T00:00:00Z");
+    assert_eq!(stats["undated_passages"], 0);
+    assert_eq!(stats["sources"].as_array().unwrap().len(), 13);
+    newsdex(&index)
+        .arg("stats")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("articles        43"));
+}
+
+/// Writes a JSON Lines archive of `n` short articles.
+fn many_articles(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("bulk.jsonl")).unwrap());
+    for i in 0..n {
+        writeln!(
+            f,
+            "{{\"id\": \"bulk-{i}\", \"title\": \"Bulletin {i}\", \"body\": \"Harbour bulletin number {i}: ships {} waited while cranes {} moved cargo.\"}}",
+            i % 97,
+            i % 13
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_killed_indexer_leaves_the_last_committed_index_searchable() {
+    let tmp = TempDir::new().unwrap();
+    let index = tmp.path().join("idx");
+    newsdex(&index)
+        .args(["index", "-q"])
+        .arg(sample_archive())
+        .assert()
+        .success();
+    let bulk = tmp.path().join("bulk");
+    many_articles(&bulk, 60_000);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdex"))
+        .arg("--index")
+        .arg(&index)
+        .args(["index", "-q", "--commit-every", "1"])
+        .arg(&bulk)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (hits, _) = search_json(&index, &["wildfire"]);
+    assert_eq!(hits.len(), 1, "the committed sample articles survive");
+    newsdex(&index).args(["stats"]).assert().code(0);
+    // A second run completes what the killed one started, without duplicates.
+    newsdex(&index)
+        .args(["index", "-q"])
+        .arg(&bulk)
+        .assert()
+        .success();
+    let (_, summary) = search_json(&index, &["bulletin"]);
+    assert_eq!(summary.matched_passages, 60_000);
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let tmp = TempDir::new().unwrap();
+    let bulk = tmp.path().join("bulk");
+    many_articles(&bulk, 3000);
+    let index = tmp.path().join("idx");
+    newsdex(&index)
+        .args(["index", "-q"])
+        .arg(&bulk)
+        .assert()
+        .success();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdex"))
+        .arg("--index")
+        .arg(&index)
+        .args(["search", "harbour", "-n", "3000", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("{\"type\":\"hit\""));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn help_describes_every_command_and_flag() {
+    let mut cmd = Command::cargo_bin("newsdex").unwrap();
+    cmd.arg("--help").assert().success().stdout(
+        predicate::str::contains("index")
+            .and(predicate::str::contains("search"))
+            .and(predicate::str::contains("stats"))
+            .and(predicate::str::contains("Exit codes")),
+    );
+    let mut cmd = Command::cargo_bin("newsdex").unwrap();
+    cmd.args(["search", "--help"]).assert().success().stdout(
+        predicate::str::contains("--per-article")
+            .and(predicate::str::contains("--since"))
+            .and(predicate::str::contains("\"exact phrases\"")),
+    );
+    let mut cmd = Command::cargo_bin("newsdex").unwrap();
+    cmd.args(["index", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--memory").and(predicate::str::contains("--threads")));
+}
