@@ -86,6 +86,7 @@ struct IndexSummaryJson {
     files_found: usize,
     files_read: usize,
     sidecars: usize,
+    sidecar_joined: usize,
     articles: usize,
     passages: usize,
     body_bytes: u64,
@@ -142,7 +143,7 @@ fn sample_archive_indexes_every_article_in_every_format() {
     let tmp = TempDir::new().unwrap();
     let s = index_json(&tmp.path().join("idx"), &[&sample_archive()], &[]);
     assert_eq!(s.articles, 43);
-    assert_eq!(s.sidecars, 1);
+    assert_eq!((s.sidecars, s.sidecar_joined), (1, 4));
     assert_eq!(s.files_found, 25);
     assert_eq!(s.files_read, 24);
     assert!(s.passages >= s.articles);

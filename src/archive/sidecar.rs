@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::decode::{self, Kind};
 use super::fields::{normalise, FieldMap, Fields, LogicalField};
@@ -19,6 +20,8 @@ const FILE_COLUMNS: &[&str] = &[
 pub struct Sidecars {
     rows: HashMap<String, Vec<(PathBuf, Fields)>>,
     tables: usize,
+    /// Files that found their row, counted as readers look them up.
+    joined: AtomicUsize,
 }
 
 /// A table is a sidecar when it names files and has no body column.
@@ -91,12 +94,22 @@ impl Sidecars {
     /// The metadata for a file, from the nearest table whose folder contains it.
     pub fn lookup(&self, file: &FileRef) -> Option<&Fields> {
         let name = file.shown.file_name()?.to_string_lossy();
-        self.rows
+        let found = self
+            .rows
             .get(&stem(&name))?
             .iter()
             .filter(|(scope, _)| file.absolute.starts_with(scope))
             .max_by_key(|(scope, _)| scope.components().count())
-            .map(|(_, fields)| fields)
+            .map(|(_, fields)| fields);
+        if found.is_some() {
+            self.joined.fetch_add(1, Ordering::Relaxed);
+        }
+        found
+    }
+
+    /// How many files were joined to a row so far.
+    pub fn joined(&self) -> usize {
+        self.joined.load(Ordering::Relaxed)
     }
 
     /// How many tables were loaded.

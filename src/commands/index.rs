@@ -109,7 +109,11 @@ fn print_summary(index_path: &Path, s: &Summary, verbose: bool) {
         mb,
     );
     if s.sidecars > 0 {
-        eprintln!("joined metadata from {} sidecar table(s)", s.sidecars);
+        eprintln!(
+            "joined metadata from {} sidecar table(s) to {} text files",
+            s.sidecars,
+            thousands(s.sidecar_joined as u64)
+        );
     }
     let mut any = false;
     for kind in IssueKind::ALL {

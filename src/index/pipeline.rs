@@ -73,8 +73,10 @@ pub struct Summary {
     pub files_found: usize,
     /// Files read as articles (the others were sidecars, unsupported or unreadable).
     pub files_read: usize,
-    /// Sidecar metadata tables joined to text files.
+    /// Sidecar metadata tables found.
     pub sidecars: usize,
+    /// Text files that took their metadata from a sidecar row.
+    pub sidecar_joined: usize,
     pub articles: usize,
     pub passages: usize,
     /// Bytes of article body text indexed.
@@ -256,6 +258,7 @@ pub fn run(
         swap_in(&target, index_path)?;
     }
     summary.input_bytes = progress.bytes_total;
+    summary.sidecar_joined = ctx.sidecars.joined();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(summary)
 }

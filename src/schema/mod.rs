@@ -47,6 +47,9 @@ pub struct FieldSpec {
     #[serde(rename = "type")]
     pub kind: FieldKind,
     pub analyzer: Option<String>,
+    /// The analyzer of the fast column, when it differs from `analyzer` (e.g. "raw" to keep
+    /// the original case for display while searching case-insensitively).
+    pub fast_analyzer: Option<String>,
     #[serde(default)]
     pub positions: bool,
     #[serde(default)]
@@ -97,6 +100,14 @@ impl SchemaSpec {
                 (FieldKind::U64 | FieldKind::Date, Some(_)) => {
                     Some("only text fields take an analyzer".to_string())
                 }
+                (_, _)
+                    if field
+                        .fast_analyzer
+                        .as_deref()
+                        .is_some_and(|a| a != "raw" && !spec.analyzers.contains_key(a)) =>
+                {
+                    Some("unknown fast_analyzer".to_string())
+                }
                 _ => None,
             };
             if let Some(problem) = problem {
@@ -137,7 +148,7 @@ impl SchemaSpec {
                         options = options.set_stored();
                     }
                     if f.fast {
-                        options = options.set_fast(analyzer);
+                        options = options.set_fast(f.fast_analyzer.as_deref().unwrap_or(analyzer));
                     }
                     builder.add_text_field(&f.name, options);
                 }
