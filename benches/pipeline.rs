@@ -1,1 +1,210 @@
-fn main() {}
+//! Criterion benches for each stage of the pipeline on deterministic synthetic news:
+//! reading (JSON Lines, Reuters SGML), passage splitting, the whole indexing run, and search.
+//!
+//! `cargo bench` runs them; figures measured on the real corpora are in benches/README.md.
+
+use std::hint::black_box;
+use std::io::Write;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use newsdex::archive::{self, FieldMap, Record};
+use newsdex::extract::passages;
+use newsdex::index::{self, NewsIndex, Settings};
+use newsdex::search::{self, Request};
+
+const WORDS: &[&str] = &[
+    "the",
+    "minister",
+    "said",
+    "on",
+    "Tuesday",
+    "that",
+    "oil",
+    "prices",
+    "would",
+    "rise",
+    "as",
+    "talks",
+    "in",
+    "Geneva",
+    "continued",
+    "between",
+    "delegates",
+    "from",
+    "both",
+    "sides",
+    "of",
+    "the",
+    "border",
+    "dispute",
+    "and",
+    "analysts",
+    "expect",
+    "markets",
+    "to",
+    "react",
+    "calmly",
+    "after",
+    "a",
+    "week",
+    "of",
+    "losses",
+];
+
+/// A deterministic article body of about `words` words in paragraphs of about 60 words.
+fn body(seed: usize, words: usize) -> String {
+    let mut out = String::with_capacity(words * 7);
+    for i in 0..words {
+        let w = WORDS[(seed * 31 + i * 7 + i / 5) % WORDS.len()];
+        if i > 0 {
+            out.push_str(if i % 60 == 0 {
+                ".\n\n"
+            } else if i % 15 == 0 {
+                ". "
+            } else {
+                " "
+            });
+        }
+        out.push_str(w);
+    }
+    out.push('.');
+    out
+}
+
+fn write_jsonl(dir: &Path, articles: usize) -> u64 {
+    let path = dir.join("feed.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..articles {
+        let source = ["Wire", "Ledger", "Courier"][i % 3];
+        let record = serde_json::json!({
+            "id": format!("a{i}"), "title": format!("Story {i}"), "body": body(i, 200 + i % 400),
+            "date": "2016-09-22T10:00:00Z", "source": source,
+        });
+        writeln!(f, "{record}").unwrap();
+    }
+    f.flush().unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
+fn write_sgml(dir: &Path, articles: usize) -> u64 {
+    let path = dir.join("wire.sgm");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..articles {
+        write!(
+            f,
+            "<REUTERS NEWID=\"{i}\">\n<DATE>26-FEB-1987 15:01:01.79</DATE>\n<TEXT>&#2;\n<TITLE>STORY {i}</TITLE>\n<BODY>{}\n Reuter\n&#3;</BODY></TEXT>\n</REUTERS>\n",
+            body(i, 150 + i % 300)
+        )
+        .unwrap();
+    }
+    f.flush().unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
+fn count_articles(dir: &Path) -> usize {
+    let (files, _) = archive::walk(&[dir.to_path_buf()]);
+    let (ctx, plan, _) = archive::plan(files, FieldMap::default());
+    let mut n = 0;
+    for (file, kind) in &plan {
+        archive::read_file(file, *kind, &ctx, &mut |r| {
+            if let Record::Article(a) = r {
+                n += black_box(a.body.len()).min(1);
+            }
+        });
+    }
+    n
+}
+
+fn reading(c: &mut Criterion) {
+    let mut group = c.benchmark_group("read");
+    for (name, writer) in [
+        ("jsonl", write_jsonl as fn(&Path, usize) -> u64),
+        ("sgml", write_sgml),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = writer(dir.path(), 2000);
+        group.throughput(Throughput::Bytes(bytes));
+        group.bench_function(name, |b| {
+            b.iter(|| assert_eq!(count_articles(dir.path()), 2000))
+        });
+    }
+    group.finish();
+}
+
+fn splitting(c: &mut Criterion) {
+    let text = body(7, 800);
+    let mut group = c.benchmark_group("passages");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("split_800_words", |b| {
+        b.iter(|| passages::split(black_box(&text)))
+    });
+    group.finish();
+}
+
+fn indexing(c: &mut Criterion) {
+    let archive_dir = tempfile::tempdir().unwrap();
+    let bytes = write_jsonl(archive_dir.path(), 2000);
+    let mut group = c.benchmark_group("index");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes));
+    group.bench_function("jsonl_2000_articles", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().unwrap(),
+            |out| {
+                let settings = Settings {
+                    memory_mb: 200,
+                    ..Settings::default()
+                };
+                let summary = index::run(
+                    &out.path().join("idx"),
+                    &[archive_dir.path().to_path_buf()],
+                    &settings,
+                    &mut |_| {},
+                    &mut |_| {},
+                )
+                .unwrap();
+                assert_eq!(summary.articles, 2000);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+fn searching(c: &mut Criterion) {
+    let archive_dir = tempfile::tempdir().unwrap();
+    write_jsonl(archive_dir.path(), 5000);
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("idx");
+    index::run(
+        &path,
+        &[archive_dir.path().to_path_buf()],
+        &Settings::default(),
+        &mut |_| {},
+        &mut |_| {},
+    )
+    .unwrap();
+    let news = NewsIndex::open(&path).unwrap();
+    let reader = news.index.reader().unwrap();
+    let searcher = reader.searcher();
+    let mut group = c.benchmark_group("search");
+    for (name, query) in [
+        ("term", "geneva"),
+        ("and", "oil prices"),
+        ("phrase", "\"oil prices\""),
+        ("near", "\"talks border\"~5"),
+    ] {
+        let request = Request {
+            query: query.to_string(),
+            ..Request::default()
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| search::search(&news, &searcher, &request).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, reading, splitting, indexing, searching);
+criterion_main!(benches);

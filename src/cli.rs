@@ -55,8 +55,8 @@ pub struct IndexArgs {
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
 
-    /// Worker threads: N threads read and extract, and tantivy indexes with N threads
-    /// (at most 8, and one per 15 MB of --memory). Default: the number of cores.
+    /// Thread budget: N threads read and extract, tantivy indexes with N threads (at most 8,
+    /// and one per 15 MB of --memory) and merges segments with up to N. Default: the cores.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 

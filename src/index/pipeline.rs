@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::schema::TantivyDocument;
 use tantivy::{IndexWriter, Term};
 
@@ -30,8 +31,9 @@ const MIN_BYTES_PER_THREAD: usize = 15_000_000;
 /// How to index. `threads` and `memory_mb` are the two resource budgets.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Threads that read and extract, and tantivy indexing threads (at most 8, and at most
-    /// one per 15 MB of `memory_mb`).
+    /// The thread budget: this many threads read and extract, tantivy indexes with this many
+    /// (at most 8, and at most one per 15 MB of `memory_mb`) and merges segments with up to
+    /// this many in the background.
     pub threads: usize,
     /// Tantivy's whole in-memory indexing budget in MB, shared by its threads; a segment is
     /// flushed to disk when a thread's share fills.
@@ -163,7 +165,12 @@ pub fn run(
         NewsIndex::create(&target)?
     };
     let fresh = news.index.searchable_segment_metas()?.is_empty();
-    let mut writer: IndexWriter = news.index.writer_with_num_threads(writer_threads, memory)?;
+    let options = IndexWriterOptions::builder()
+        .num_worker_threads(writer_threads)
+        .memory_budget_per_thread(memory / writer_threads)
+        .num_merge_threads(threads)
+        .build();
+    let mut writer: IndexWriter = news.index.writer_with_options(options)?;
 
     let sizes: Vec<u64> = plan
         .iter()
