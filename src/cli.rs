@@ -47,6 +47,71 @@ pub enum Command {
     Search(SearchArgs),
     /// Show what the index holds: articles, passages, sources, dates, size, schema version.
     Stats(StatsArgs),
+    /// Train a model newsdex ships (the actor tagger), reproducibly, from data you name.
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Score a model against gold data.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrainCommand {
+    /// Train the actor tagger (PER, ORG, LOC, MISC) on CoNLL files.
+    ///
+    /// The shipped model: newsdex train ner --conll ../shared/data/conll2003/train.txt
+    /// --unlabelled ../shared/data/reuters21578/sgm ../shared/data/bbc-news
+    /// ../shared/data/polnear/data --out models/ner.model
+    Ner(TrainNerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainNerArgs {
+    /// CoNLL training files (token ... tag per line; IOB1 or IOB2).
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub conll: Vec<PathBuf>,
+
+    /// Archives of untagged news (anything `newsdex index` reads) to learn capitalisation habits from.
+    #[arg(long, num_args = 1.., value_name = "DIR")]
+    pub unlabelled: Vec<PathBuf>,
+
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 15)]
+    pub epochs: usize,
+
+    /// Where to write the model.
+    #[arg(long, default_value = "models/ner.model", value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Score on this CoNLL file after each epoch (to choose --epochs; never the test split).
+    #[arg(long, value_name = "FILE")]
+    pub dev: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Score the actor tagger on a CoNLL file: precision, recall and F1 per type and overall
+    /// (conlleval semantics), and tagging speed.
+    Ner(EvalNerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalNerArgs {
+    /// A CoNLL file: token first, gold tag last (IOB1 or IOB2).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// A model file instead of the one built in.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+
+    /// Also write `token gold predicted` lines (IOB2), the input conlleval.pl reads.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,12 +1,14 @@
 //! One file per subcommand: each turns its arguments into library calls and prints.
 
+mod eval;
 mod index;
 mod search;
 mod stats;
+mod train;
 
 use std::io::IsTerminal;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, EvalCommand, TrainCommand};
 use crate::Outcome;
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
@@ -14,6 +16,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Index(args) => index::run(&cli.index, args),
         Command::Search(args) => search::run(&cli.index, args),
         Command::Stats(args) => stats::run(&cli.index, args),
+        Command::Train(TrainCommand::Ner(args)) => train::ner(args),
+        Command::Eval(EvalCommand::Ner(args)) => eval::ner(args),
     }
 }
 

@@ -1,3 +1,6 @@
 //! Extraction: pure functions from an article to what the index stores about it.
 
+pub mod gazetteer;
+pub mod ner;
 pub mod passages;
+pub mod tokens;
