@@ -47,6 +47,8 @@ pub enum Command {
     Search(SearchArgs),
     /// Show what the index holds: articles, passages, sources, dates, size, schema version.
     Stats(StatsArgs),
+    /// Show what indexing would store for each article, without indexing: passages and actors.
+    Extract(ExtractArgs),
     /// Train a model newsdex ships (the actor tagger), reproducibly, from data you name.
     #[command(subcommand)]
     Train(TrainCommand),
@@ -135,6 +137,10 @@ pub struct IndexArgs {
     #[arg(long = "field", value_name = "NAME=COLUMN")]
     pub fields: Vec<String>,
 
+    /// Skip actor extraction (people, organisations, places): faster, but no actor: fields.
+    #[arg(long)]
+    pub no_actors: bool,
+
     /// Replace the whole index with what DIR... holds (built beside it, swapped in when done).
     #[arg(long)]
     pub rebuild: bool,
@@ -201,6 +207,21 @@ pub struct SearchArgs {
     /// When to colour highlights: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Files or folders to read (any format `newsdex index` reads).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Take an article field from a named column or key (as for `newsdex index`).
+    #[arg(long = "field", value_name = "NAME=COLUMN")]
+    pub fields: Vec<String>,
+
+    /// Print one JSON object per article.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,7 @@ pub fn run(index_path: &Path, args: IndexArgs) -> anyhow::Result<Outcome> {
         commit_interval: Duration::from_secs(args.commit_every.max(1)),
         rebuild: args.rebuild,
         fields,
+        actors: !args.no_actors,
         ..Settings::default()
     };
     if let Some(n) = args.threads {

@@ -1,6 +1,7 @@
 //! One file per subcommand: each turns its arguments into library calls and prints.
 
 mod eval;
+mod extract;
 mod index;
 mod search;
 mod stats;
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Index(args) => index::run(&cli.index, args),
         Command::Search(args) => search::run(&cli.index, args),
         Command::Stats(args) => stats::run(&cli.index, args),
+        Command::Extract(args) => extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => train::ner(args),
         Command::Eval(EvalCommand::Ner(args)) => eval::ner(args),
     }

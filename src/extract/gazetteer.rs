@@ -41,7 +41,7 @@ impl ActorKind {
 }
 
 /// Which list an entry came from; the tagger sees this as a feature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum List {
     Country,
     City,

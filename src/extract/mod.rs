@@ -1,5 +1,6 @@
 //! Extraction: pure functions from an article to what the index stores about it.
 
+pub mod actors;
 pub mod gazetteer;
 pub mod ner;
 pub mod passages;

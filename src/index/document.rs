@@ -3,6 +3,8 @@
 use tantivy::schema::TantivyDocument;
 use tantivy::DateTime;
 
+use crate::extract::actors::Actors;
+use crate::extract::gazetteer::ActorKind;
 use crate::model::{Article, Passage};
 use crate::schema::Fields;
 
@@ -14,8 +16,14 @@ pub fn article_key(id: &str) -> u64 {
     })
 }
 
-/// The documents for one article, one per passage, in passage order.
-pub fn documents(fields: &Fields, article: &Article, passages: &[Passage]) -> Vec<TantivyDocument> {
+/// The documents for one article, one per passage, in passage order, with the actors each
+/// passage mentions (a title's actors count for every passage).
+pub fn documents(
+    fields: &Fields,
+    article: &Article,
+    passages: &[Passage],
+    actors: &Actors,
+) -> Vec<TantivyDocument> {
     let key = article_key(&article.id);
     let date = article
         .date
@@ -45,6 +53,27 @@ pub fn documents(fields: &Fields, article: &Article, passages: &[Passage]) -> Ve
                 doc.add_text(fields.url, url);
             }
             doc.add_text(fields.path, &article.path);
+            let mut seen = vec![false; actors.actors.len()];
+            for m in &actors.mentions {
+                if m.in_title || (m.start >= passage.start && m.end <= passage.end) {
+                    seen[m.actor] = true;
+                }
+            }
+            for (actor, _) in actors.actors.iter().zip(&seen).filter(|(_, s)| **s) {
+                doc.add_text(fields.actor, &actor.name);
+                doc.add_text(fields.actor_id, &actor.id);
+                let typed = match actor.kind {
+                    ActorKind::Person => fields.person,
+                    ActorKind::Organisation => fields.org,
+                    ActorKind::Place => fields.place,
+                };
+                for form in &actor.forms {
+                    doc.add_text(typed, form);
+                }
+            }
+            for actor in &actors.actors {
+                doc.add_text(fields.article_actor, &actor.name);
+            }
             doc
         })
         .collect()

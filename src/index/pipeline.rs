@@ -19,6 +19,9 @@ use tantivy::{IndexWriter, Term};
 use super::{document, exists, NewsIndex};
 use crate::archive::{self, FieldMap, FileRef, Issue, IssueKind, Kind, ReadContext, Record};
 use crate::error::{Error, Result};
+use crate::extract::actors::{self, Actors};
+use crate::extract::gazetteer::Gazetteer;
+use crate::extract::ner::Tagger;
 use crate::extract::passages;
 use crate::model::Article;
 use crate::schema::Fields;
@@ -44,6 +47,8 @@ pub struct Settings {
     pub rebuild: bool,
     /// Column overrides (`--field name=column`).
     pub fields: FieldMap,
+    /// Find actors (people, organisations, places) in every article.
+    pub actors: bool,
 }
 
 impl Default for Settings {
@@ -54,6 +59,7 @@ impl Default for Settings {
             commit_interval: Duration::from_secs(60),
             rebuild: false,
             fields: FieldMap::default(),
+            actors: true,
         }
     }
 }
@@ -189,6 +195,14 @@ pub fn run(
         .build()
         .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
     let (tx, rx) = crossbeam_channel::bounded::<Batch>(threads * 4);
+    let extractors = Extractors {
+        tagger: if settings.actors {
+            Some(Tagger::embedded().map_err(|e| Error::Config(format!("actor tagger: {e}")))?)
+        } else {
+            None
+        },
+        gazetteer: Gazetteer::embedded(),
+    };
     let fields = news.fields;
     let stop = AtomicBool::new(false);
     let mut last_commit = Instant::now();
@@ -200,12 +214,20 @@ pub fn run(
         let ctx = &ctx;
         let plan = &plan;
         let sizes = &sizes;
+        let extractors = &extractors;
         scope.spawn(move || {
             pool.install(|| {
                 plan.par_iter().zip(sizes.par_iter()).for_each_with(
                     tx,
                     |tx, ((file, kind), size)| {
-                        read_one(file, *kind, *size, ctx, &fields, tx, stop);
+                        let shared = Shared {
+                            ctx,
+                            fields: &fields,
+                            extractors,
+                            tx,
+                            stop,
+                        };
+                        read_one(file, *kind, *size, &shared);
                     },
                 );
             });
@@ -270,20 +292,37 @@ pub fn run(
     Ok(summary)
 }
 
+/// The extractors a run uses, loaded once.
+struct Extractors {
+    tagger: Option<&'static Tagger>,
+    gazetteer: &'static Gazetteer,
+}
+
+/// What every reader thread shares.
+struct Shared<'a> {
+    ctx: &'a ReadContext,
+    fields: &'a Fields,
+    extractors: &'a Extractors,
+    tx: &'a crossbeam_channel::Sender<Batch>,
+    stop: &'a AtomicBool,
+}
+
 /// Reads one file and sends its articles, ready for the writer, in batches.
-fn read_one(
-    file: &FileRef,
-    kind: Kind,
-    size: u64,
-    ctx: &ReadContext,
-    fields: &Fields,
-    tx: &crossbeam_channel::Sender<Batch>,
-    stop: &AtomicBool,
-) {
+fn read_one(file: &FileRef, kind: Kind, size: u64, shared: &Shared) {
+    let Shared {
+        ctx,
+        fields,
+        extractors,
+        tx,
+        stop,
+    } = *shared;
     let mut pending: Vec<Article> = Vec::new();
     let mut issues: Vec<Issue> = Vec::new();
     let send = |pending: &mut Vec<Article>, issues: &mut Vec<Issue>, finished: Option<u64>| {
-        let articles = pending.par_drain(..).map(|a| prepare(fields, a)).collect();
+        let articles = pending
+            .par_drain(..)
+            .map(|a| prepare(fields, extractors, a))
+            .collect();
         let batch = Batch {
             articles,
             issues: std::mem::take(issues),
@@ -313,10 +352,16 @@ fn read_one(
     send(&mut pending, &mut issues, Some(size));
 }
 
-/// Extraction for one article: passages, then documents.
-fn prepare(fields: &Fields, article: Article) -> Prepared {
+/// Extraction for one article: passages and actors, then documents.
+fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepared {
     let passages = passages::split(&article.body);
-    let docs = document::documents(fields, &article, &passages);
+    let actors = match extractors.tagger {
+        Some(tagger) => {
+            actors::extract(&article.title, &article.body, tagger, extractors.gazetteer)
+        }
+        None => Actors::default(),
+    };
+    let docs = document::documents(fields, &article, &passages, &actors);
     Prepared {
         body_bytes: article.body.len(),
         id: article.id,

@@ -234,11 +234,16 @@ pub struct Fields {
     pub url: Field,
     pub path: Field,
     pub actor: Field,
+    pub actor_id: Field,
+    pub person: Field,
+    pub org: Field,
+    pub place: Field,
+    pub article_actor: Field,
     pub topic: Field,
 }
 
 /// Every field name the code relies on, with the kind it must have.
-pub const REQUIRED_FIELDS: [(&str, FieldKind); 14] = [
+pub const REQUIRED_FIELDS: [(&str, FieldKind); 19] = [
     ("article_id", FieldKind::Text),
     ("article_key", FieldKind::U64),
     ("passage", FieldKind::U64),
@@ -252,6 +257,11 @@ pub const REQUIRED_FIELDS: [(&str, FieldKind); 14] = [
     ("url", FieldKind::Text),
     ("path", FieldKind::Text),
     ("actor", FieldKind::Text),
+    ("actor_id", FieldKind::Text),
+    ("person", FieldKind::Text),
+    ("org", FieldKind::Text),
+    ("place", FieldKind::Text),
+    ("article_actor", FieldKind::Text),
     ("topic", FieldKind::Text),
 ];
 
@@ -273,6 +283,11 @@ impl Fields {
             url: f("url")?,
             path: f("path")?,
             actor: f("actor")?,
+            actor_id: f("actor_id")?,
+            person: f("person")?,
+            org: f("org")?,
+            place: f("place")?,
+            article_actor: f("article_actor")?,
             topic: f("topic")?,
         })
     }

@@ -174,6 +174,8 @@ pub struct Keys {
     pub short_shape: u64,
     pub exact: u64,
     pub capitalised: bool,
+    /// Starts with a lower-case letter: such a word almost never opens an entity.
+    pub lowercase_initial: bool,
 }
 
 impl Keys {
@@ -184,6 +186,7 @@ impl Keys {
             short_shape: hash(2, &shape(&norm, true)),
             exact: hash(5, &norm),
             capitalised: norm.chars().next().is_some_and(char::is_uppercase),
+            lowercase_initial: norm.chars().next().is_some_and(char::is_lowercase),
         }
     }
 }
@@ -202,14 +205,22 @@ pub fn bigram_features(left: Option<&Keys>, this: &Keys, right: Option<&Keys>, o
     out.push(mix(this.lower ^ 0x2222, right.map_or(0x52, |k| k.lower)));
 }
 
-/// Label history: the previous one and two labels, and the previous label with the word's
-/// shape and with the word itself.
-pub fn history_features(prev1: Label, prev2: Label, this: &Keys, out: &mut Vec<u64>) {
-    out.push(hash_num(230, u64::from(prev1.0)));
-    out.push(hash_num(
-        231,
-        u64::from(prev1.0) * LABELS as u64 + u64::from(prev2.0),
-    ));
+/// Label history: the previous label, and the previous two.
+pub fn label_history_features(prev1: Label, prev2: Label, out: &mut Vec<u64>) {
+    out.push(history_key(prev1));
+    out.push(history2_key(prev1, prev2));
+}
+
+pub fn history_key(prev1: Label) -> u64 {
+    hash_num(230, u64::from(prev1.0))
+}
+
+pub fn history2_key(prev1: Label, prev2: Label) -> u64 {
+    hash_num(231, u64::from(prev1.0) * LABELS as u64 + u64::from(prev2.0))
+}
+
+/// The previous label with the word's shape and with the word itself.
+pub fn word_history_features(prev1: Label, this: &Keys, out: &mut Vec<u64>) {
     out.push(mix(this.short_shape, 0x3300 + u64::from(prev1.0)));
     out.push(mix(this.lower, 0x4400 + u64::from(prev1.0)));
 }

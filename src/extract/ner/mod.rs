@@ -15,6 +15,8 @@ pub mod labels;
 pub mod model;
 pub mod train;
 
+use std::collections::HashMap;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::OnceLock;
 
@@ -32,6 +34,7 @@ const EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/ner.model");
 pub struct Tagger {
     model: Model,
     gazetteer: &'static Gazetteer,
+    tables: Tables,
 }
 
 /// Per-thread scores of words already seen, by window offset.
@@ -59,10 +62,18 @@ impl Tagger {
     }
 
     pub fn new(model: Model) -> Tagger {
+        let tables = Tables::new(&model.weights);
         Tagger {
             model,
             gazetteer: Gazetteer::embedded(),
+            tables,
         }
+    }
+
+    /// How often news capitalises this lower-case word mid-sentence, 0 (never) to 9 (always).
+    pub fn capital_bucket(&self, lower: &str) -> Option<u8> {
+        use features::Lexicon;
+        self.model.bucket(lower)
     }
 
     /// Number of weighted features in the model.
@@ -116,6 +127,12 @@ impl Tagger {
                 let mut labels = Vec::with_capacity(words.len());
                 let (mut prev1, mut prev2) = (Label::START, Label::START);
                 for (i, key) in keys.iter().enumerate() {
+                    if forced_outside(key, prev1) {
+                        labels.push(Label::OUTSIDE);
+                        prev2 = prev1;
+                        prev1 = Label::OUTSIDE;
+                        continue;
+                    }
                     let mut scores = [0f32; LABELS];
                     for o in -WINDOW..=WINDOW {
                         let j = i as i32 + o;
@@ -128,8 +145,39 @@ impl Tagger {
                             *s += w;
                         }
                     }
+                    // The same features as `dynamic_features`, the fixed ones from tables.
+                    let t = &self.tables;
+                    let lower_elsewhere = key.capitalised && doc.lower_seen.contains(&key.lower);
+                    let bits = usize::from(i == 0)
+                        | usize::from(lower_elsewhere) << 1
+                        | usize::from(view.caps) << 2;
+                    add(&mut scores, &t.context[bits]);
+                    for (o, tag) in [(-1i32, 'p'), (0, 'c'), (1, 'n')] {
+                        let j = i as i32 + o;
+                        if let Some(Some((list, place))) =
+                            (j >= 0).then(|| view.gaz.get(j as usize)).flatten()
+                        {
+                            if let Some(v) =
+                                t.gazetteer.get(&(*list, if o == 0 { *place } else { tag }))
+                            {
+                                add(&mut scores, v);
+                            }
+                        }
+                    }
+                    if key.capitalised {
+                        if let Some(&kind) = doc.memory.get(&key.exact) {
+                            add(&mut scores, &t.memory[usize::from(kind)]);
+                        }
+                    }
+                    add(&mut scores, &t.prev1[usize::from(prev1.0)]);
+                    add(
+                        &mut scores,
+                        &t.prev2[usize::from(prev1.0) * LABELS + usize::from(prev2.0)],
+                    );
                     feats.clear();
-                    dynamic_features(&view, i, &doc, prev1, prev2, &mut feats);
+                    let left = i.checked_sub(1).map(|j| &keys[j]);
+                    features::bigram_features(left, key, keys.get(i + 1), &mut feats);
+                    features::word_history_features(prev1, key, &mut feats);
                     for f in &feats {
                         self.model.weights.add_to(*f, &mut scores);
                     }
@@ -289,28 +337,137 @@ pub(crate) fn dynamic_features(
     }
     let left = i.checked_sub(1).map(|j| &s.keys[j]);
     features::bigram_features(left, this, s.keys.get(i + 1), out);
-    features::history_features(prev1, prev2, this, out);
+    features::label_history_features(prev1, prev2, out);
+    features::word_history_features(prev1, this, out);
+}
+
+/// Scores of the features that take few values, summed once when the tagger loads, so
+/// tagging looks up a table instead of hashing them again for every token.
+struct Tables {
+    /// By (first in sentence, lower case elsewhere, capitals sentence).
+    context: [[f32; LABELS]; 8],
+    /// By previous label, and by previous two labels.
+    prev1: Vec<[f32; LABELS]>,
+    prev2: Vec<[f32; LABELS]>,
+    /// By kind remembered from an earlier mention.
+    memory: Vec<[f32; LABELS]>,
+    /// By gazetteer list and place ('B', 'I', 'L', 'U' over the token, 'p'/'n' beside it).
+    gazetteer: HashMap<(List, char), [f32; LABELS]>,
+}
+
+impl Tables {
+    fn new(weights: &model::Weights) -> Tables {
+        let sum = |feats: &[u64]| {
+            let mut s = [0f32; LABELS];
+            for f in feats {
+                weights.add_to(*f, &mut s);
+            }
+            s
+        };
+        let mut feats = Vec::new();
+        let mut context = [[0f32; LABELS]; 8];
+        for (bits, slot) in context.iter_mut().enumerate() {
+            feats.clear();
+            let c = Context {
+                first_in_sentence: bits & 1 != 0,
+                lower_elsewhere: bits & 2 != 0,
+                caps_sentence: bits & 4 != 0,
+            };
+            features::context_features(&c, &mut feats);
+            *slot = sum(&feats);
+        }
+        let label = |i: usize| Label(i as u8);
+        let prev1 = (0..LABELS)
+            .map(|a| sum(&[features::history_key(label(a))]))
+            .collect();
+        let prev2 = (0..LABELS * LABELS)
+            .map(|ab| {
+                sum(&[features::history2_key(
+                    label(ab / LABELS),
+                    label(ab % LABELS),
+                )])
+            })
+            .collect();
+        let memory = (0..Kind::ALL.len())
+            .map(|k| {
+                feats.clear();
+                features::memory_feature(Some(k as u8), &mut feats);
+                sum(&feats)
+            })
+            .collect();
+        let mut gazetteer = HashMap::new();
+        for list in [
+            List::Country,
+            List::City,
+            List::Organisation,
+            List::Demonym,
+            List::User,
+        ] {
+            for place in ['B', 'I', 'L', 'U', 'p', 'n'] {
+                feats.clear();
+                features::gazetteer_feature(list.name(), place, &mut feats);
+                gazetteer.insert((list, place), sum(&feats));
+            }
+        }
+        Tables {
+            context,
+            prev1,
+            prev2,
+            memory,
+            gazetteer,
+        }
+    }
+}
+
+#[inline]
+fn add(scores: &mut [f32; LABELS], v: &[f32; LABELS]) {
+    for (s, w) in scores.iter_mut().zip(v) {
+        *s += w;
+    }
+}
+
+/// A lower-case word outside an entity is tagged O without scoring: in CoNLL-2003 only 73 of
+/// 29,441 entities start with a lower-case letter, and such words are half of all tokens.
+/// Training still scores them (the model learns from their errors); on CoNLL-2003 dev the
+/// shortcut costs 0.0002 F1 and saves more than half the tagging time.
+#[inline]
+pub(crate) fn forced_outside(key: &Keys, prev1: Label) -> bool {
+    key.lowercase_initial
+        && !matches!(
+            prev1.place(),
+            Some(labels::Place::Begin | labels::Place::Inside)
+        )
 }
 
 /// The best label that may follow `prev`; at a sentence's end, an open entity is closed.
 pub(crate) fn best_label(scores: &[f32; LABELS], prev: Label, last: bool) -> Label {
-    let mut best = None;
-    for (l, s) in scores.iter().enumerate() {
-        let label = Label(l as u8);
-        if !label.may_follow(prev) {
-            continue;
+    static MASKS: OnceLock<([u32; LABELS], u32)> = OnceLock::new();
+    let (follow, closing) = MASKS.get_or_init(|| {
+        let mut follow = [0u32; LABELS];
+        for (p, mask) in follow.iter_mut().enumerate() {
+            for l in 0..LABELS {
+                if Label(l as u8).may_follow(Label(p as u8)) {
+                    *mask |= 1 << l;
+                }
+            }
         }
-        if last
-            && matches!(
-                label.place(),
+        let open = |l: usize| {
+            matches!(
+                Label(l as u8).place(),
                 Some(labels::Place::Begin | labels::Place::Inside)
             )
-        {
-            continue;
-        }
-        if best.is_none_or(|(_, b)| *s > b) {
-            best = Some((label, *s));
+        };
+        let closing = (0..LABELS)
+            .filter(|&l| !open(l))
+            .fold(0u32, |m, l| m | 1 << l);
+        (follow, closing)
+    });
+    let mask = follow[usize::from(prev.0)] & if last { *closing } else { u32::MAX };
+    let mut best = (0usize, f32::NEG_INFINITY);
+    for (l, &s) in scores.iter().enumerate() {
+        if mask & (1 << l) != 0 && s > best.1 {
+            best = (l, s);
         }
     }
-    best.map_or(Label::OUTSIDE, |(l, _)| l)
+    Label(best.0 as u8)
 }

@@ -1,0 +1,140 @@
+//! `newsdex extract PATH...`
+
+use std::io::{BufWriter, Write};
+
+use newsdex::archive::{self, FieldMap, Record};
+use newsdex::extract::actors::{self, Actors};
+use newsdex::extract::gazetteer::Gazetteer;
+use newsdex::extract::ner::Tagger;
+use newsdex::extract::passages;
+use newsdex::model::{Article, Passage};
+use serde::Serialize;
+
+use crate::cli::ExtractArgs;
+use crate::Outcome;
+
+/// What `extract --json` prints for each article.
+#[derive(Serialize)]
+struct Extraction<'a> {
+    id: &'a str,
+    title: &'a str,
+    path: &'a str,
+    date: Option<String>,
+    source: Option<&'a str>,
+    passages: Vec<[usize; 2]>,
+    actors: &'a Actors,
+}
+
+pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
+    let mut fields = FieldMap::default();
+    for spec in &args.fields {
+        fields.add_override(spec).map_err(anyhow::Error::msg)?;
+    }
+    let tagger = Tagger::embedded()?;
+    let gazetteer = Gazetteer::embedded();
+    let (files, mut issues) = archive::walk(&args.paths);
+    let (ctx, plan, plan_issues) = archive::plan(files, fields);
+    issues.extend(plan_issues);
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut count = 0;
+    let mut failed: Option<std::io::Error> = None;
+    for (file, kind) in &plan {
+        archive::read_file(file, *kind, &ctx, &mut |record| match record {
+            Record::Article(article) => {
+                count += 1;
+                let passages = passages::split(&article.body);
+                let found = actors::extract(&article.title, &article.body, tagger, gazetteer);
+                let written = if args.json {
+                    write_json(&mut out, &article, &passages, &found)
+                } else {
+                    write_text(&mut out, &article, &passages, &found)
+                };
+                if let Err(e) = written {
+                    failed.get_or_insert(e);
+                }
+            }
+            Record::Issue(issue) => issues.push(issue),
+        });
+        if let Some(e) = failed.take() {
+            return Err(e.into());
+        }
+    }
+    out.flush()?;
+    for issue in &issues {
+        eprintln!("newsdex: warning: {issue}");
+    }
+    Ok(if count > 0 {
+        Outcome::Found
+    } else {
+        Outcome::NothingFound
+    })
+}
+
+fn write_json(
+    out: &mut impl Write,
+    a: &Article,
+    passages: &[Passage],
+    actors: &Actors,
+) -> std::io::Result<()> {
+    let data = Extraction {
+        id: &a.id,
+        title: &a.title,
+        path: &a.path,
+        date: a.date.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        source: a.source.as_deref(),
+        passages: passages.iter().map(|p| [p.start, p.end]).collect(),
+        actors,
+    };
+    newsdex::output::json::write_line(out, "article", &data)
+}
+
+fn write_text(
+    out: &mut impl Write,
+    a: &Article,
+    passages: &[Passage],
+    actors: &Actors,
+) -> std::io::Result<()> {
+    writeln!(out, "== {}", a.path)?;
+    writeln!(out, "title    {}", a.title)?;
+    if let Some(d) = a.date {
+        writeln!(out, "date     {}", d.format("%Y-%m-%d %H:%M:%S UTC"))?;
+    }
+    if let Some(s) = &a.source {
+        writeln!(out, "source   {s}")?;
+    }
+    writeln!(out, "id       {}", a.id)?;
+    writeln!(out, "passages {}", passages.len())?;
+    for (i, p) in passages.iter().enumerate() {
+        writeln!(
+            out,
+            "  [{i}] bytes {}..{}, {} words",
+            p.start,
+            p.end,
+            p.text(&a.body).split_whitespace().count()
+        )?;
+    }
+    writeln!(out, "actors   {}", actors.actors.len())?;
+    for (i, actor) in actors.actors.iter().enumerate() {
+        let n = actors.mentions.iter().filter(|m| m.actor == i).count();
+        writeln!(
+            out,
+            "  {:<13} {:<40} {n:>3} mentions  as {}",
+            actor.kind.name(),
+            actor.name,
+            actor.forms.join(" | ")
+        )?;
+    }
+    writeln!(out, "mentions {}", actors.mentions.len())?;
+    for m in &actors.mentions {
+        let place = if m.in_title { "title" } else { "body" };
+        writeln!(
+            out,
+            "  {place} {:>5}..{:<5} {:<30} -> {}",
+            m.start,
+            m.end,
+            format!("{:?}", m.text),
+            actors.actors[m.actor].id
+        )?;
+    }
+    writeln!(out)
+}
