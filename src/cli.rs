@@ -47,6 +47,11 @@ pub enum Command {
     Search(SearchArgs),
     /// Show what the index holds: articles, passages, sources, dates, size, schema version.
     Stats(StatsArgs),
+    /// Count the actors (people, organisations, places) of the passages a query matches.
+    ///
+    /// Without QUERY, over the whole index. With --with ACTOR, the actors that appear in the
+    /// same passages as that one.
+    Actors(ActorsArgs),
     /// Show what indexing would store for each article, without indexing: passages and actors.
     Extract(ExtractArgs),
     /// Train a model newsdex ships (the actor tagger), reproducibly, from data you name.
@@ -180,6 +185,11 @@ pub struct SearchArgs {
     #[arg(long, value_name = "NAME")]
     pub source: Vec<String>,
 
+    /// Only passages that mention this actor: a name ("Aliyev", "U.S."), or an id
+    /// ("person:Ilham Aliyev"). Repeatable: all of them.
+    #[arg(long, value_name = "NAME")]
+    pub actor: Vec<String>,
+
     /// How many passages to print.
     #[arg(long, short = 'n', value_name = "N", default_value_t = 10)]
     pub limit: usize,
@@ -207,6 +217,41 @@ pub struct SearchArgs {
     /// When to colour highlights: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ActorsArgs {
+    /// A query, as for `newsdex search`; default: every passage.
+    #[arg(value_name = "QUERY", default_value = "*")]
+    pub query: String,
+
+    /// Only this kind: person, organisation (org) or place.
+    #[arg(long = "type", value_name = "KIND")]
+    pub kind: Option<String>,
+
+    /// How many actors to list.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+
+    /// Rank the actors that appear in the same passages as this one.
+    #[arg(long, value_name = "ACTOR")]
+    pub with: Option<String>,
+
+    /// Only articles dated on or after this date.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only articles dated before the end of this day.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Only articles from this source. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub source: Vec<String>,
+
+    /// Print JSON Lines: one {"type":"actor"} per actor, then a {"type":"summary"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

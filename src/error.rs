@@ -21,6 +21,9 @@ pub enum Error {
     #[error("cannot understand the query {query:?}: {reason}")]
     Query { query: String, reason: String },
 
+    #[error("--actor {name:?}: {reason}")]
+    Actor { name: String, reason: String },
+
     #[error("{what} {value:?} is not a date newsdex understands (try 2016-09-22 or 2016-09-22T10:30:00Z)")]
     Date { what: &'static str, value: String },
 

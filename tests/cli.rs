@@ -69,6 +69,7 @@ struct HitJson {
     range: [u64; 2],
     highlights: Vec<[usize; 2]>,
     title_highlights: Vec<[usize; 2]>,
+    actors: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -583,4 +584,141 @@ fn help_describes_every_command_and_flag() {
         .assert()
         .success()
         .stdout(predicate::str::contains("--memory").and(predicate::str::contains("--threads")));
+}
+
+// # Actors
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActorJson {
+    id: String,
+    kind: String,
+    name: String,
+    passages: u64,
+    articles: u64,
+}
+
+fn actors_json(index: &Path, args: &[&str]) -> Vec<ActorJson> {
+    let out = newsdex(index)
+        .arg("actors")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() != Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut actors = Vec::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let line: Line = serde_json::from_str(line).unwrap();
+        if line.kind == "actor" {
+            actors.push(serde_json::from_value(line.data).unwrap());
+        }
+    }
+    actors
+}
+
+#[test]
+fn search_by_actor_resolves_partial_names_and_reports_ambiguity() {
+    let (_tmp, index) = sample_index();
+    let (hits, _) = search_json(&index, &["drought", "--actor", "Mwangi"]);
+    assert_eq!(hits.len(), 1);
+    assert!(
+        hits[0].actors.contains(&"person:Joseph Mwangi".to_string()),
+        "{:?}",
+        hits[0].actors
+    );
+    newsdex(&index)
+        .args(["search", "strike", "--actor", "Romero"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("ambiguous")
+                .and(predicate::str::contains("person:Juan Romero"))
+                .and(predicate::str::contains("person:Luis Romero")),
+        );
+    newsdex(&index)
+        .args(["search", "strike", "--actor", "Nobody Atall"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no actor of that name"));
+    // Typed fields match any form of a name; actor: matches the canonical name exactly.
+    assert_eq!(search_json(&index, &["person:mwangi"]).0.len(), 1);
+    assert_eq!(search_json(&index, &["actor:\"Joseph Mwangi\""]).0.len(), 1);
+    assert_eq!(
+        search_json(&index, &["place:\"united states\""]).0.len(),
+        search_json(&index, &["actor:\"United States\"", "-n", "100"])
+            .0
+            .len()
+    );
+}
+
+#[test]
+fn actors_are_counted_by_type_and_by_co_occurrence() {
+    let (_tmp, index) = sample_index();
+    let all = actors_json(&index, &["--top", "5"]);
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0].passages >= w[1].passages));
+    let people = actors_json(&index, &["--type", "person", "--top", "100"]);
+    assert!(people
+        .iter()
+        .all(|a| a.kind == "person" && a.id == format!("person:{}", a.name)));
+    assert!(people.iter().any(|a| a.name == "Joseph Mwangi"));
+    assert!(people
+        .iter()
+        .all(|a| a.articles >= 1 && a.articles <= a.passages));
+    let with = actors_json(
+        &index,
+        &["--with", "Nadia Farouk", "--type", "organisation"],
+    );
+    let names: Vec<&str> = with.iter().map(|a| a.name.as_str()).collect();
+    assert!(names.contains(&"Gulfstream Capital"), "{names:?}");
+    assert!(!names.contains(&"Nadia Farouk"));
+    newsdex(&index)
+        .args(["actors", "--type", "planet"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--type"));
+}
+
+#[test]
+fn eval_ner_scores_a_small_file_exactly() {
+    let tmp = TempDir::new().unwrap();
+    let train = "-DOCSTART- -X- O\n\nMaria NNP B-PER\nLindqvist NNP I-PER\nvisited VBD O\nOslo NNP B-LOC\n. . O\n\nThe DT O\nHarbour NNP B-ORG\nUnion NNP I-ORG\nmet VBD O\nMaria NNP B-PER\n. . O\n";
+    std::fs::write(tmp.path().join("train.txt"), train).unwrap();
+    // The same tokens, with gold that disagrees on one entity: Oslo is called an ORG.
+    let gold = train.replace("Oslo NNP B-LOC", "Oslo NNP B-ORG");
+    std::fs::write(tmp.path().join("gold.txt"), gold).unwrap();
+    let model = tmp.path().join("tiny.model");
+    let mut cmd = Command::cargo_bin("newsdex").unwrap();
+    cmd.args(["train", "ner", "--conll"])
+        .arg(tmp.path().join("train.txt"))
+        .arg("--out")
+        .arg(&model)
+        .assert()
+        .success();
+    let out = Command::cargo_bin("newsdex")
+        .unwrap()
+        .args(["eval", "ner", "--json", "--model"])
+        .arg(&model)
+        .arg(tmp.path().join("gold.txt"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The model fits its training data: 4 entities predicted, 3 of them match the gold.
+    assert_eq!(
+        report["scores"]["overall"],
+        serde_json::json!({"gold": 4, "predicted": 4, "correct": 3})
+    );
+    assert_eq!(
+        report["scores"]["by_kind"]["LOC"],
+        serde_json::json!({"gold": 0, "predicted": 1, "correct": 0})
+    );
+    assert_eq!(
+        report["scores"]["by_kind"]["ORG"],
+        serde_json::json!({"gold": 2, "predicted": 1, "correct": 1})
+    );
+    assert_eq!(report["tokens"], 11);
 }

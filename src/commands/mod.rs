@@ -1,5 +1,6 @@
 //! One file per subcommand: each turns its arguments into library calls and prints.
 
+mod actors;
 mod eval;
 mod extract;
 mod index;
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Index(args) => index::run(&cli.index, args),
         Command::Search(args) => search::run(&cli.index, args),
         Command::Stats(args) => stats::run(&cli.index, args),
+        Command::Actors(args) => actors::run(&cli.index, args),
         Command::Extract(args) => extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => train::ner(args),
         Command::Eval(EvalCommand::Ner(args)) => eval::ner(args),

@@ -35,9 +35,18 @@ pub fn run(index_path: &Path, args: SearchArgs) -> anyhow::Result<Outcome> {
             SortArg::Date => Sort::Date,
         },
         match_any: args.any,
+        actor_ids: Vec::new(),
     };
     let news = NewsIndex::open(index_path)?;
     let reader = news.index.reader()?;
+    let mut request = request;
+    for name in &args.actor {
+        let id = search::actors::resolve_one(&news, &reader.searcher(), name)?;
+        if !name.contains(':') {
+            eprintln!("--actor {name:?}: {id}");
+        }
+        request.actor_ids.push(id);
+    }
     let results = search::search(&news, &reader.searcher(), &request)?;
 
     let mut out = BufWriter::new(std::io::stdout().lock());
@@ -80,7 +89,7 @@ pub fn run(index_path: &Path, args: SearchArgs) -> anyhow::Result<Outcome> {
 }
 
 /// Parses a --since/--until date. A bare day given to --until means the end of that day.
-fn parse_date(
+pub(crate) fn parse_date(
     what: &'static str,
     value: &str,
     end_of_day: bool,

@@ -278,7 +278,47 @@ pub fn extract(title: &str, body: &str, tagger: &Tagger, gazetteer: &Gazetteer) 
             }
         }
     }
-    resolve(raw, gazetteer)
+    // Title-case headlines fool the tagger ("Central Bank Holds Rates"): an actor met only
+    // in the title is kept when the body names it too.
+    let in_body: Vec<String> = raw
+        .iter()
+        .filter(|m| !m.in_title)
+        .map(|m| m.words.join(" ").to_lowercase())
+        .collect();
+    let mut resolved = resolve(raw, gazetteer);
+    let body_actors: Vec<bool> = (0..resolved.actors.len())
+        .map(|a| {
+            resolved
+                .mentions
+                .iter()
+                .any(|m| m.actor == a && !m.in_title)
+                || resolved.actors[a]
+                    .forms
+                    .iter()
+                    .any(|f| in_body.contains(&f.to_lowercase()))
+        })
+        .collect();
+    resolved.retain_actors(&body_actors);
+    resolved
+}
+
+impl Actors {
+    /// Keeps the actors marked true, and their mentions.
+    fn retain_actors(&mut self, keep: &[bool]) {
+        let mut new_index = vec![usize::MAX; self.actors.len()];
+        let mut kept = Vec::new();
+        for (i, actor) in std::mem::take(&mut self.actors).into_iter().enumerate() {
+            if keep[i] {
+                new_index[i] = kept.len();
+                kept.push(actor);
+            }
+        }
+        self.actors = kept;
+        self.mentions.retain(|m| new_index[m.actor] != usize::MAX);
+        for m in &mut self.mentions {
+            m.actor = new_index[m.actor];
+        }
+    }
 }
 
 struct RawMention {
@@ -535,6 +575,28 @@ mod tests {
     fn sentence_initial_common_words_are_not_actors() {
         let a = extract_text("Despite the rain, the match went ahead. Regarding the vote, nothing changed. Recalling the war, she wept.");
         assert!(a.actors.is_empty(), "{:?}", a.actors);
+    }
+
+    #[test]
+    fn a_title_after_a_place_and_a_name_after_an_organisation_are_mended() {
+        let a = extract_text(
+            "Officials were surprised by remarks from U.S. Ambassador to the United Nations Carla Benning, who later spoke again. Benning said talks would go on.",
+        );
+        assert_eq!(names(&a, ActorKind::Person), vec!["Carla Benning"]);
+        assert_eq!(names(&a, ActorKind::Organisation), vec!["United Nations"]);
+        assert_eq!(names(&a, ActorKind::Place), vec!["United States"]);
+    }
+
+    #[test]
+    fn an_actor_met_only_in_a_title_case_headline_is_dropped() {
+        let a = extract(
+            "Central Bank Holds Rates In Vienna",
+            "The bank left rates unchanged in Vienna on Thursday.",
+            Tagger::embedded().unwrap(),
+            Gazetteer::embedded(),
+        );
+        assert_eq!(names(&a, ActorKind::Organisation), Vec::<&str>::new());
+        assert_eq!(names(&a, ActorKind::Place), vec!["Vienna"]);
     }
 
     #[test]

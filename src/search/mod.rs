@@ -4,6 +4,7 @@
 //! over title and passage text, ranked by BM25. Filters (dates, sources) narrow it without
 //! changing scores. Hits are passages; at most `per_article` passages of one article are kept.
 
+pub mod actors;
 mod highlight;
 
 use std::collections::HashMap;
@@ -48,6 +49,8 @@ pub struct Request {
     pub sort: Sort,
     /// Match passages with any query term rather than all of them.
     pub match_any: bool,
+    /// Only passages that mention all these actors (ids such as `person:Ilham Aliyev`).
+    pub actor_ids: Vec<String>,
 }
 
 impl Default for Request {
@@ -62,6 +65,7 @@ impl Default for Request {
             per_article: 1,
             sort: Sort::Relevance,
             match_any: false,
+            actor_ids: Vec::new(),
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct Hit {
     pub highlights: Vec<[usize; 2]>,
     /// Byte ranges of matched terms in `title`.
     pub title_highlights: Vec<[usize; 2]>,
+    /// Actors the passage (or its title) mentions, as `kind:Name` ids.
+    pub actors: Vec<String>,
 }
 
 /// The hits of one search and what it matched overall.
@@ -156,8 +162,12 @@ pub fn search(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Resul
 /// Passages in rank order, with their scores when ranked by relevance.
 type Ranked = Vec<(Option<f32>, DocAddress)>;
 
-/// The user's query narrowed by dates and sources.
-fn with_filters(news: &NewsIndex, query: Box<dyn Query>, request: &Request) -> Box<dyn Query> {
+/// The user's query narrowed by dates, sources and actors.
+pub(crate) fn with_filters(
+    news: &NewsIndex,
+    query: Box<dyn Query>,
+    request: &Request,
+) -> Box<dyn Query> {
     let f = &news.fields;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
     if request.since.is_some() || request.until.is_some() {
@@ -188,6 +198,13 @@ fn with_filters(news: &NewsIndex, query: Box<dyn Query>, request: &Request) -> B
             })
             .collect();
         clauses.push((Occur::Must, Box::new(BooleanQuery::new(any_source))));
+    }
+    for id in &request.actor_ids {
+        let term = Term::from_field_text(f.actor_id, id);
+        clauses.push((
+            Occur::Must,
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        ));
     }
     if clauses.len() == 1 {
         clauses.pop().map(|(_, q)| q).unwrap_or(query_all())
@@ -289,6 +306,11 @@ fn to_hit(
         range: [u64_of(f.start), u64_of(f.end)],
         highlights: highlighter.text_ranges(&text),
         title_highlights: highlighter.title_ranges(&title),
+        actors: doc
+            .get_all(f.actor_id)
+            .filter_map(|v| v.as_str())
+            .map(str::to_string)
+            .collect(),
         title,
         text,
     }

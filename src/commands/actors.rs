@@ -1,0 +1,101 @@
+//! `newsdex actors [QUERY]`
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use newsdex::extract::gazetteer::ActorKind;
+use newsdex::index::NewsIndex;
+use newsdex::output::json;
+use newsdex::search::{actors, Request};
+use serde::Serialize;
+
+use super::search::parse_date;
+use super::thousands;
+use crate::cli::ActorsArgs;
+use crate::Outcome;
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    query: &'a str,
+    with: Option<&'a str>,
+    actors: usize,
+}
+
+pub fn run(index_path: &Path, args: ActorsArgs) -> anyhow::Result<Outcome> {
+    let kind = match &args.kind {
+        Some(k) => Some(
+            ActorKind::parse(k)
+                .with_context(|| format!("--type {k:?}: expected person, organisation or place"))?,
+        ),
+        None => None,
+    };
+    let news = NewsIndex::open(index_path)?;
+    let reader = news.index.reader()?;
+    let searcher = reader.searcher();
+    let mut request = Request {
+        query: args.query.clone(),
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_date("--since", s, false))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_date("--until", s, true))
+            .transpose()?,
+        sources: args.source.clone(),
+        ..Request::default()
+    };
+    let with = match &args.with {
+        Some(name) => {
+            let id = actors::resolve_one(&news, &searcher, name)?;
+            request.actor_ids.push(id.clone());
+            Some(id)
+        }
+        None => None,
+    };
+    let counts = actors::count(&news, &searcher, &request, kind, args.top)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        for c in &counts {
+            json::write_line(&mut out, "actor", c)?;
+        }
+        json::write_line(
+            &mut out,
+            "summary",
+            &Summary {
+                query: &args.query,
+                with: with.as_deref(),
+                actors: counts.len(),
+            },
+        )?;
+    } else {
+        if let Some(id) = &with {
+            writeln!(out, "actors in the same passages as {id}:")?;
+        }
+        writeln!(
+            out,
+            "{:>4}  {:<13} {:<40} {:>9} {:>9}",
+            "rank", "type", "name", "passages", "articles"
+        )?;
+        for (i, c) in counts.iter().enumerate() {
+            writeln!(
+                out,
+                "{:>4}  {:<13} {:<40} {:>9} {:>9}",
+                i + 1,
+                c.kind,
+                c.name,
+                thousands(c.passages),
+                thousands(c.articles)
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(if counts.is_empty() {
+        Outcome::NothingFound
+    } else {
+        Outcome::Found
+    })
+}

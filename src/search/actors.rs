@@ -1,0 +1,179 @@
+//! Actors in an index: naming one (`--actor Aliyev` → `person:Ilham Aliyev`) and counting
+//! them over the passages a query matches.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::{
+    AggregationResult, AggregationResults, BucketResult, MetricResult,
+};
+use tantivy::aggregation::{AggContextParams, AggregationCollector};
+use tantivy::Searcher;
+
+use super::{parse_query, with_filters, Request};
+use crate::error::{Error, Result};
+use crate::extract::gazetteer::{ActorKind, Gazetteer};
+use crate::index::NewsIndex;
+
+/// Every actor id in the index.
+pub fn known(news: &NewsIndex, searcher: &Searcher) -> Result<BTreeSet<String>> {
+    let mut ids = BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(news.fields.actor_id)?;
+        let mut stream = inverted.terms().stream().map_err(|source| Error::Io {
+            path: news.path.clone(),
+            source,
+        })?;
+        while stream.advance() {
+            if let Ok(id) = std::str::from_utf8(stream.key()) {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// The actor ids a name may mean: an id itself, a canonical name, a gazetteer alias ("U.S."),
+/// or part of a name ("Aliyev"). Exact matches win over partial ones.
+pub fn resolve(name: &str, known: &BTreeSet<String>) -> Vec<String> {
+    if known.contains(name) {
+        return vec![name.to_string()];
+    }
+    let wanted = name.trim().to_lowercase();
+    let canonical = Gazetteer::embedded()
+        .lookup(name)
+        .map(|(e, _)| Gazetteer::embedded().entries[e].name.to_lowercase());
+    let name_of = |id: &str| id.split_once(':').map_or(id, |(_, n)| n).to_lowercase();
+    let exact: Vec<String> = known
+        .iter()
+        .filter(|id| {
+            let n = name_of(id);
+            n == wanted || canonical.as_deref() == Some(n.as_str())
+        })
+        .cloned()
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    let words: Vec<&str> = wanted.split_whitespace().collect();
+    known
+        .iter()
+        .filter(|id| {
+            let n = name_of(id);
+            let tokens: Vec<&str> = n.split(|c: char| c.is_whitespace() || c == '-').collect();
+            !words.is_empty() && words.iter().all(|w| tokens.contains(w))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Resolves a name to exactly one actor id, or says why it cannot.
+pub fn resolve_one(news: &NewsIndex, searcher: &Searcher, name: &str) -> Result<String> {
+    let candidates = resolve(name, &known(news, searcher)?);
+    match candidates.len() {
+        1 => Ok(candidates.into_iter().next().unwrap_or_default()),
+        0 => Err(Error::Actor {
+            name: name.to_string(),
+            reason: "no actor of that name in the index".to_string(),
+        }),
+        _ => Err(Error::Actor {
+            name: name.to_string(),
+            reason: format!(
+                "ambiguous: it could be {}; give the full name or the id",
+                candidates
+                    .iter()
+                    .take(12)
+                    .map(|c| format!("\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}
+
+/// One actor with how often it appears.
+#[derive(Debug, Clone, Serialize)]
+pub struct Count {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    /// Matching passages that mention it.
+    pub passages: u64,
+    /// Distinct articles among those passages.
+    pub articles: u64,
+}
+
+/// The actors most mentioned in the passages that `request` matches, most first; only of
+/// `kind` when given, and leaving out the actors in `request.actor_ids` (for co-occurrence).
+pub fn count(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    request: &Request,
+    kind: Option<ActorKind>,
+    top: usize,
+) -> Result<Vec<Count>> {
+    let query = with_filters(
+        news,
+        parse_query(news, &request.query, request.match_any)?,
+        request,
+    );
+    // Ask for more buckets than shown, since some are filtered out by kind afterwards.
+    let size = if kind.is_some() || !request.actor_ids.is_empty() {
+        (top * 20).max(1000)
+    } else {
+        top + request.actor_ids.len()
+    };
+    let aggs: Aggregations = serde_json::from_value(serde_json::json!({
+        "actors": {
+            "terms": { "field": "actor_id", "size": size, "order": { "_count": "desc" } },
+            "aggs": { "articles": { "cardinality": { "field": "article_key" } } }
+        }
+    }))
+    .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
+    let results: AggregationResults = searcher.search(
+        &*query,
+        &AggregationCollector::from_aggs(aggs, AggContextParams::default()),
+    )?;
+    let mut counts = Vec::new();
+    if let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) =
+        results.0.get("actors")
+    {
+        for bucket in buckets {
+            let id = bucket.key.to_string();
+            let (k, name) = id.split_once(':').unwrap_or(("", &id));
+            if kind.is_some_and(|want| want.name() != k) || request.actor_ids.contains(&id) {
+                continue;
+            }
+            let articles = match bucket.sub_aggregation.0.get("articles") {
+                Some(AggregationResult::MetricResult(MetricResult::Cardinality(v))) => {
+                    v.value.unwrap_or(0.0).round() as u64
+                }
+                _ => 0,
+            };
+            counts.push(Count {
+                id: id.clone(),
+                kind: k.to_string(),
+                name: name.to_string(),
+                passages: bucket.doc_count,
+                articles,
+            });
+        }
+    }
+    // Equal counts in id order, so the list is the same on every run.
+    let mut grouped: BTreeMap<std::cmp::Reverse<u64>, Vec<Count>> = BTreeMap::new();
+    for c in counts {
+        grouped
+            .entry(std::cmp::Reverse(c.passages))
+            .or_default()
+            .push(c);
+    }
+    Ok(grouped
+        .into_values()
+        .flat_map(|mut v| {
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+            v
+        })
+        .take(top)
+        .collect())
+}
