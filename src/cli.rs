@@ -100,6 +100,20 @@ pub enum EvalCommand {
     /// Score the actor tagger on a CoNLL file: precision, recall and F1 per type and overall
     /// (conlleval semantics), and tagging speed.
     Ner(EvalNerArgs),
+    /// Score actor extraction against Reuters-21578's document-level PEOPLE, ORGS and PLACES
+    /// codes: per article, the codes the extracted actors map to against the gold codes.
+    Actors(EvalActorsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalActorsArgs {
+    /// The Reuters-21578 folder, holding sgm/ and other-data/ (the code vocabularies).
+    #[arg(value_name = "DIR")]
+    pub reuters: PathBuf,
+
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +159,11 @@ pub struct IndexArgs {
     /// Skip actor extraction (people, organisations, places): faster, but no actor: fields.
     #[arg(long)]
     pub no_actors: bool,
+
+    /// Your own actors, one per line: NAME<TAB>person|organisation|place<TAB>ALIAS|ALIAS...
+    /// They are found as written, and their aliases resolve to NAME.
+    #[arg(long, value_name = "FILE")]
+    pub actors: Option<PathBuf>,
 
     /// Replace the whole index with what DIR... holds (built beside it, swapped in when done).
     #[arg(long)]
@@ -263,6 +282,10 @@ pub struct ExtractArgs {
     /// Take an article field from a named column or key (as for `newsdex index`).
     #[arg(long = "field", value_name = "NAME=COLUMN")]
     pub fields: Vec<String>,
+
+    /// Your own actors (as for `newsdex index --actors`).
+    #[arg(long, value_name = "FILE")]
+    pub actors: Option<PathBuf>,
 
     /// Print one JSON object per article.
     #[arg(long)]

@@ -722,3 +722,35 @@ fn eval_ner_scores_a_small_file_exactly() {
     );
     assert_eq!(report["tokens"], 11);
 }
+
+#[test]
+fn a_users_actor_list_is_found_and_resolved_without_rebuilding_the_binary() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("a");
+    write(&archive, "co-op.txt", "Fishing Co-op Expands\n\nMembers of the tidewater collective voted on Monday. The TWC said catches rose.\n");
+    let list = tmp.path().join("mine.tsv");
+    std::fs::write(
+        &list,
+        "# my actors\ntidewater collective\torganisation\tTWC|Tidewater\n",
+    )
+    .unwrap();
+    let index = tmp.path().join("idx");
+    newsdex(&index)
+        .args(["index", "-q", "--actors"])
+        .arg(&list)
+        .arg(&archive)
+        .assert()
+        .success();
+    let actors = actors_json(&index, &[]);
+    let found: Vec<(&str, u64)> = actors.iter().map(|a| (a.id.as_str(), a.passages)).collect();
+    assert_eq!(found, vec![("organisation:tidewater collective", 1)]);
+    let bad = tmp.path().join("bad.tsv");
+    std::fs::write(&bad, "Someone\tunicorn\n").unwrap();
+    newsdex(&index)
+        .args(["index", "-q", "--actors"])
+        .arg(&bad)
+        .arg(&archive)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 1"));
+}

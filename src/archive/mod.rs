@@ -5,7 +5,7 @@
 mod decode;
 mod fields;
 mod json;
-mod sgml;
+pub mod sgml;
 mod sidecar;
 mod table;
 mod text;

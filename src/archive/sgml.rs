@@ -158,3 +158,56 @@ fn clean_body(body: &str) -> String {
         .unwrap_or(trimmed);
     without_sign.trim_end().to_string()
 }
+
+/// A Reuters-21578 record with its document-level gold codes, for evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct GoldRecord {
+    pub new_id: String,
+    pub title: String,
+    pub body: String,
+    pub people: Vec<String>,
+    pub orgs: Vec<String>,
+    pub places: Vec<String>,
+}
+
+/// The records of one SGML file that have a body, with their PEOPLE, ORGS and PLACES codes.
+pub fn gold_records(text: &str) -> Vec<GoldRecord> {
+    let codes = |record: &str, tag: &str| -> Vec<String> {
+        element(record, tag)
+            .map(|list| {
+                list.split("<D>")
+                    .filter_map(|d| d.split("</D>").next())
+                    .map(|d| d.trim().to_string())
+                    .filter(|d| !d.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<REUTERS") {
+        let Some(len) = rest[start..].find("</REUTERS>") else {
+            break;
+        };
+        let record = &rest[start..start + len];
+        rest = &rest[start + len + "</REUTERS>".len()..];
+        let Some(body) = element(record, "BODY")
+            .map(|b| clean_body(&unescape(b)))
+            .filter(|b| !b.trim().is_empty())
+        else {
+            continue;
+        };
+        let open_tag = &record[..record.find('>').unwrap_or(record.len())];
+        out.push(GoldRecord {
+            new_id: attribute(open_tag, "NEWID").unwrap_or_default(),
+            title: element(record, "TITLE")
+                .map(|t| unescape(t).trim().to_string())
+                .unwrap_or_default(),
+            body,
+            people: codes(record, "PEOPLE"),
+            orgs: codes(record, "ORGS"),
+            places: codes(record, "PLACES"),
+        });
+    }
+    out
+}

@@ -8,7 +8,7 @@ use newsdex::extract::ner::labels::{iob_spans, spans};
 use newsdex::extract::ner::{conll, Cache, Tagger};
 use serde::Serialize;
 
-use crate::cli::EvalNerArgs;
+use crate::cli::{EvalActorsArgs, EvalNerArgs};
 use crate::Outcome;
 
 #[derive(Debug, Serialize)]
@@ -152,4 +152,201 @@ fn write_conll(
         }
     }
     out.flush()
+}
+
+/// Document-level agreement of extracted actors with one kind of gold code.
+#[derive(Debug, Default, Serialize)]
+pub struct CodeScore {
+    /// (article, code) pairs in the gold data.
+    pub gold: usize,
+    /// (article, code) pairs the extracted actors map to.
+    pub predicted: usize,
+    pub correct: usize,
+    pub precision: f64,
+    pub recall: f64,
+    /// Gold pairs whose code no actor name can map to (no gazetteer entry): a recall ceiling.
+    pub gold_unmappable: usize,
+    /// Extracted actors of this kind that map to no code (not counted in precision).
+    pub predicted_unmapped: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActorsReport {
+    pub articles: usize,
+    pub people: CodeScore,
+    pub orgs: CodeScore,
+    pub places: CodeScore,
+    pub seconds: f64,
+}
+
+pub fn actors(args: EvalActorsArgs) -> anyhow::Result<Outcome> {
+    use newsdex::archive::sgml::gold_records;
+    use newsdex::extract::actors as extraction;
+    use newsdex::extract::gazetteer::{ActorKind, Gazetteer};
+    use std::collections::{HashMap, HashSet};
+
+    let vocabulary = |name: &str| -> anyhow::Result<Vec<String>> {
+        let path = args.reuters.join("other-data").join(name);
+        let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
+        Ok(text
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect())
+    };
+    let gazetteer = Gazetteer::embedded();
+    // Codes of places and organisations map through the gazetteer: "usa" → United States.
+    let by_entry = |codes: &[String]| -> HashMap<String, String> {
+        codes
+            .iter()
+            .filter_map(|c| {
+                gazetteer
+                    .lookup(&c.replace('-', " "))
+                    .map(|(e, _)| (gazetteer.entries[e].name.to_lowercase(), c.clone()))
+            })
+            .collect()
+    };
+    let places = by_entry(&vocabulary("all-places-strings.lc.txt")?);
+    let orgs = by_entry(&vocabulary("all-orgs-strings.lc.txt")?);
+    let people: Vec<(String, Vec<String>)> = vocabulary("all-people-strings.lc.txt")?
+        .into_iter()
+        .map(|c| {
+            let words = c.split('-').map(str::to_string).collect();
+            (c, words)
+        })
+        .collect();
+    let person_code = |name: &str| -> Option<String> {
+        let words: Vec<String> = name
+            .to_lowercase()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        people
+            .iter()
+            .find(|(_, code)| code.last() == words.last() && code.iter().all(|w| words.contains(w)))
+            .map(|(c, _)| c.clone())
+    };
+    let mappable =
+        |codes: &HashMap<String, String>| -> HashSet<String> { codes.values().cloned().collect() };
+    let (mappable_places, mappable_orgs) = (mappable(&places), mappable(&orgs));
+
+    let tagger = Tagger::embedded()?;
+    let mut files: Vec<_> = std::fs::read_dir(args.reuters.join("sgm"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let (mut p_score, mut o_score, mut l_score) = (
+        CodeScore::default(),
+        CodeScore::default(),
+        CodeScore::default(),
+    );
+    let mut articles = 0;
+    let started = Instant::now();
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sgm"))
+    {
+        let text = String::from_utf8_lossy(&std::fs::read(path)?).into_owned();
+        for record in gold_records(&text) {
+            articles += 1;
+            let found = extraction::extract(&record.title, &record.body, tagger, gazetteer);
+            let mut predicted: [HashSet<String>; 3] = Default::default();
+            let mut unmapped = [0usize; 3];
+            for actor in &found.actors {
+                let (slot, code) = match actor.kind {
+                    ActorKind::Person => (0, person_code(&actor.name)),
+                    ActorKind::Organisation => (1, orgs.get(&actor.name.to_lowercase()).cloned()),
+                    ActorKind::Place => {
+                        // A city stands for its country, as the codes are countries.
+                        let country = gazetteer
+                            .lookup(&actor.name)
+                            .and_then(|(e, _)| gazetteer.entries[e].country)
+                            .map(|c| gazetteer.entries[c].name.to_lowercase());
+                        let name = country.unwrap_or_else(|| actor.name.to_lowercase());
+                        (2, places.get(&name).cloned())
+                    }
+                };
+                match code {
+                    Some(c) => {
+                        predicted[slot].insert(c);
+                    }
+                    None => unmapped[slot] += 1,
+                }
+            }
+            let golds = [&record.people, &record.orgs, &record.places];
+            for (slot, score) in [&mut p_score, &mut o_score, &mut l_score]
+                .into_iter()
+                .enumerate()
+            {
+                let gold: HashSet<&String> = golds[slot].iter().collect();
+                score.gold += gold.len();
+                score.predicted += predicted[slot].len();
+                score.correct += predicted[slot].iter().filter(|c| gold.contains(c)).count();
+                score.predicted_unmapped += unmapped[slot];
+                score.gold_unmappable += gold
+                    .iter()
+                    .filter(|c| match slot {
+                        0 => false,
+                        1 => !mappable_orgs.contains(**c),
+                        _ => !mappable_places.contains(**c),
+                    })
+                    .count();
+            }
+        }
+    }
+    for s in [&mut p_score, &mut o_score, &mut l_score] {
+        s.precision = s.correct as f64 / s.predicted.max(1) as f64;
+        s.recall = s.correct as f64 / s.gold.max(1) as f64;
+    }
+    let report = ActorsReport {
+        articles,
+        people: p_score,
+        orgs: o_score,
+        places: l_score,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{} Reuters-21578 articles with a body, document-level codes",
+            report.articles
+        )?;
+        writeln!(
+            out,
+            "{:<8} {:>9} {:>7} {:>7} {:>9} {:>9} {:>10} {:>10}",
+            "codes",
+            "precision",
+            "recall",
+            "gold",
+            "predicted",
+            "correct",
+            "unmappable",
+            "unmapped"
+        )?;
+        for (name, s) in [
+            ("PEOPLE", &report.people),
+            ("ORGS", &report.orgs),
+            ("PLACES", &report.places),
+        ] {
+            writeln!(
+                out,
+                "{:<8} {:>9.4} {:>7.4} {:>7} {:>9} {:>9} {:>10} {:>10}",
+                name,
+                s.precision,
+                s.recall,
+                s.gold,
+                s.predicted,
+                s.correct,
+                s.gold_unmappable,
+                s.predicted_unmapped
+            )?;
+        }
+        writeln!(out, "unmappable: gold codes no name maps to (a recall ceiling); unmapped: extracted actors with no code (not in precision)")?;
+    }
+    Ok(Outcome::Found)
 }

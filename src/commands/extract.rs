@@ -31,7 +31,14 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
         fields.add_override(spec).map_err(anyhow::Error::msg)?;
     }
     let tagger = Tagger::embedded()?;
-    let gazetteer = Gazetteer::embedded();
+    let user;
+    let gazetteer = match &args.actors {
+        Some(path) => {
+            user = Gazetteer::with_user_file(path).map_err(anyhow::Error::msg)?;
+            &user
+        }
+        None => Gazetteer::embedded(),
+    };
     let (files, mut issues) = archive::walk(&args.paths);
     let (ctx, plan, plan_issues) = archive::plan(files, fields);
     issues.extend(plan_issues);

@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Extract(args) => extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => train::ner(args),
         Command::Eval(EvalCommand::Ner(args)) => eval::ner(args),
+        Command::Eval(EvalCommand::Actors(args)) => eval::actors(args),
     }
 }
 

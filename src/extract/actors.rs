@@ -245,13 +245,37 @@ pub fn extract(title: &str, body: &str, tagger: &Tagger, gazetteer: &Gazetteer) 
             (&body_tokens, body)
         };
         let sentence = &toks[range.clone()];
-        for (s, e, kind) in spans(labels) {
-            let kind = match kind {
-                Kind::Person => ActorKind::Person,
-                Kind::Organisation => ActorKind::Organisation,
-                Kind::Place => ActorKind::Place,
-                Kind::Misc => continue,
-            };
+        let tagged = spans(labels);
+        let mut found: Vec<(usize, usize, ActorKind)> = tagged
+            .iter()
+            .filter_map(|&(s, e, kind)| {
+                let kind = match kind {
+                    Kind::Person => ActorKind::Person,
+                    Kind::Organisation => ActorKind::Organisation,
+                    Kind::Place => ActorKind::Place,
+                    Kind::Misc => return None,
+                };
+                Some((s, e, kind))
+            })
+            .collect();
+        // The user's own list (--actors FILE) is matched as written, where the tagger saw nothing.
+        if gazetteer.has_user_entries() {
+            let lower: Vec<String> = sentence
+                .iter()
+                .map(|t| super::ner::normalise(t.text(text)).to_lowercase())
+                .collect();
+            for m in gazetteer
+                .matches(&lower)
+                .into_iter()
+                .filter(|m| m.list == List::User)
+            {
+                if !tagged.iter().any(|&(s, e, _)| s < m.end && m.start < e) {
+                    found.push((m.start, m.end, gazetteer.entries[m.entry].kind));
+                }
+            }
+            found.sort_by_key(|&(s, _, _)| s);
+        }
+        for (s, e, kind) in found {
             for (kind, s, e) in repair(kind, sentence, s, e, text, gazetteer) {
                 let words: Vec<&str> = sentence[s..e].iter().map(|t| t.text(text)).collect();
                 let (skip, words) = strip_titles(kind, &words);
@@ -484,9 +508,11 @@ fn canonical(
     let from_gazetteer = |name: &str, kind: ActorKind| {
         gazetteer.lookup(name).and_then(|(e, list)| {
             let entry = &gazetteer.entries[e];
-            // A person called Jordan is not the country; a demonym is not a name.
-            let fits = list != List::Demonym
-                && (kind != ActorKind::Person || entry.kind == ActorKind::Person);
+            // A person called Jordan is not the country; a demonym is not a name; the user's
+            // own list says what its entries are.
+            let fits = list == List::User
+                || (list != List::Demonym
+                    && (kind != ActorKind::Person || entry.kind == ActorKind::Person));
             fits.then(|| (entry.kind, entry.name.clone()))
         })
     };

@@ -67,6 +67,8 @@ impl List {
 pub struct Entry {
     pub name: String,
     pub kind: ActorKind,
+    /// For a city, the entry of its country.
+    pub country: Option<usize>,
 }
 
 /// A match of an alias over tokens `start..end`.
@@ -87,6 +89,7 @@ pub struct Gazetteer {
     first: HashMap<String, usize>,
     /// The tagger's lower-case word keys of those first tokens, for a quick test.
     first_keys: rustc_hash::FxHashSet<u64>,
+    user_entries: bool,
 }
 
 /// The alias key of a name: its tokens, lower-cased, joined by single spaces.
@@ -133,6 +136,7 @@ impl Gazetteer {
                 format!("--actors {} line {}: expected NAME<TAB>person|organisation|place<TAB>ALIASES", path.display(), n + 1)
             })?;
             let entry = g.add_entry(cols[0], kind);
+            g.user_entries = true;
             g.add_alias(cols[0], entry, List::User);
             for alias in cols.get(2).into_iter().flat_map(|a| a.split('|')) {
                 g.add_alias(alias, entry, List::User);
@@ -156,6 +160,12 @@ impl Gazetteer {
             for alias in cols.get(1).into_iter().flat_map(|a| a.split('|')) {
                 self.add_alias(alias, entry, list);
             }
+            if list == List::City {
+                self.entries[entry].country = cols
+                    .get(2)
+                    .and_then(|c| self.lookup(c.trim()))
+                    .map(|(e, _)| e);
+            }
             if list == List::Country {
                 for demonym in cols.get(2).into_iter().flat_map(|a| a.split('|')) {
                     self.add_alias(demonym, entry, List::Demonym);
@@ -163,6 +173,7 @@ impl Gazetteer {
                 if let Some(capital) = cols.get(3).map(|c| c.trim()).filter(|c| !c.is_empty()) {
                     if !self.aliases.contains_key(&key(capital)) {
                         let city = self.add_entry(capital, ActorKind::Place);
+                        self.entries[city].country = Some(entry);
                         self.add_alias(capital, city, List::City);
                     }
                 }
@@ -174,6 +185,7 @@ impl Gazetteer {
         self.entries.push(Entry {
             name: name.trim().to_string(),
             kind,
+            country: None,
         });
         self.entries.len() - 1
     }
@@ -190,6 +202,11 @@ impl Gazetteer {
         let longest = self.first.entry(first).or_default();
         *longest = (*longest).max(len);
         self.aliases.insert(k, (entry, list));
+    }
+
+    /// Whether a user's list was added.
+    pub fn has_user_entries(&self) -> bool {
+        self.user_entries
     }
 
     /// Whether an alias may start with the word whose lower-case key is `lower_key`.

@@ -49,6 +49,8 @@ pub struct Settings {
     pub fields: FieldMap,
     /// Find actors (people, organisations, places) in every article.
     pub actors: bool,
+    /// A user's own list of actors (`--actors FILE`), added to the shipped gazetteers.
+    pub actors_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -60,6 +62,7 @@ impl Default for Settings {
             rebuild: false,
             fields: FieldMap::default(),
             actors: true,
+            actors_file: None,
         }
     }
 }
@@ -201,7 +204,10 @@ pub fn run(
         } else {
             None
         },
-        gazetteer: Gazetteer::embedded(),
+        user_gazetteer: match &settings.actors_file {
+            Some(path) => Some(Gazetteer::with_user_file(path).map_err(Error::Config)?),
+            None => None,
+        },
     };
     let fields = news.fields;
     let stop = AtomicBool::new(false);
@@ -295,7 +301,15 @@ pub fn run(
 /// The extractors a run uses, loaded once.
 struct Extractors {
     tagger: Option<&'static Tagger>,
-    gazetteer: &'static Gazetteer,
+    user_gazetteer: Option<Gazetteer>,
+}
+
+impl Extractors {
+    fn gazetteer(&self) -> &Gazetteer {
+        self.user_gazetteer
+            .as_ref()
+            .unwrap_or_else(|| Gazetteer::embedded())
+    }
 }
 
 /// What every reader thread shares.
@@ -356,9 +370,12 @@ fn read_one(file: &FileRef, kind: Kind, size: u64, shared: &Shared) {
 fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepared {
     let passages = passages::split(&article.body);
     let actors = match extractors.tagger {
-        Some(tagger) => {
-            actors::extract(&article.title, &article.body, tagger, extractors.gazetteer)
-        }
+        Some(tagger) => actors::extract(
+            &article.title,
+            &article.body,
+            tagger,
+            extractors.gazetteer(),
+        ),
         None => Actors::default(),
     };
     let docs = document::documents(fields, &article, &passages, &actors);
