@@ -142,6 +142,60 @@ fn splitting(c: &mut Criterion) {
     group.finish();
 }
 
+/// A news-like text with names, places and organisations, written for the bench.
+fn named_text(seed: usize) -> String {
+    let people = [
+        "Maria Lindqvist",
+        "Joseph Mwangi",
+        "Daniel Tan",
+        "Sofia Marin",
+        "Pieter Van Dijk",
+    ];
+    let places = ["Nairobi", "Geneva", "Singapore", "Lisbon", "Rotterdam"];
+    let orgs = [
+        "the United Nations",
+        "the World Bank",
+        "OPEC",
+        "the European Union",
+        "NATO",
+    ];
+    (0..40)
+        .map(|i| {
+            let k = seed + i;
+            format!(
+                "{} said in {} on Tuesday that {} would review the plan. \"We expect a decision soon,\" {} told reporters, adding that talks {}.",
+                people[k % 5],
+                places[(k / 2) % 5],
+                orgs[(k / 3) % 5],
+                people[k % 5].split(' ').next_back().unwrap_or_default(),
+                body(k, 12)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn actors(c: &mut Criterion) {
+    use newsdex::extract::actors as extraction;
+    use newsdex::extract::gazetteer::Gazetteer;
+    use newsdex::extract::ner::Tagger;
+    let tagger = Tagger::embedded().unwrap();
+    let text = named_text(3);
+    let mut group = c.benchmark_group("actors");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("extract_article", |b| {
+        b.iter(|| {
+            extraction::extract(
+                "Talks Resume",
+                black_box(&text),
+                tagger,
+                Gazetteer::embedded(),
+            )
+        })
+    });
+    group.finish();
+}
+
 fn indexing(c: &mut Criterion) {
     let archive_dir = tempfile::tempdir().unwrap();
     let bytes = write_jsonl(archive_dir.path(), 2000);
@@ -206,5 +260,5 @@ fn searching(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, reading, splitting, indexing, searching);
+criterion_group!(benches, reading, splitting, actors, indexing, searching);
 criterion_main!(benches);

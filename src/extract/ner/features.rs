@@ -129,6 +129,68 @@ pub fn word_features(word: Option<&str>, offset: i32, lexicon: &dyn Lexicon, out
     }
 }
 
+/// The features of `word` at every window offset at once (`outs[offset + WINDOW]`): the same
+/// ids as [`word_features`] gives offset by offset, with the word's forms computed once and no
+/// allocation for affixes. This is what the tagger runs for each word it has not seen yet.
+pub fn word_features_all(
+    word: Option<&str>,
+    lexicon: &dyn Lexicon,
+    outs: &mut [Vec<u64>; OFFSETS],
+) {
+    let Some(word) = word else {
+        for (o, out) in outs.iter_mut().enumerate() {
+            out.push(hash(o as u8, "<edge>"));
+        }
+        return;
+    };
+    let word = normalise(word);
+    let lower = word.to_lowercase();
+    let short = shape(&word, true);
+    let first_upper = word.chars().next().is_some_and(char::is_uppercase);
+    let bucket = lexicon.bucket(&lower);
+    let cluster = lexicon.cluster(&word);
+    for (o, out) in outs.iter_mut().enumerate() {
+        let offset = o as i32 - WINDOW;
+        let tag = |t: u8| t * 8 + o as u8;
+        out.push(hash(tag(1), &lower));
+        out.push(hash(tag(2), &short));
+        if offset.abs() <= 1 {
+            out.push(hash_num(tag(3), u64::from(first_upper)));
+            if let Some(b) = bucket {
+                out.push(hash_num(tag(4), u64::from(b)));
+            }
+        }
+        if let Some((fine, coarse)) = cluster {
+            out.push(hash_num(tag(10), u64::from(coarse)));
+            if offset.abs() <= 1 {
+                out.push(hash_num(tag(11), u64::from(fine)));
+            }
+        }
+    }
+    let out = &mut outs[WINDOW as usize];
+    let tag = |t: u8| t * 8 + WINDOW as u8;
+    out.push(hash(tag(5), &word));
+    out.push(hash(tag(6), &shape(&word, false)));
+    let bounds: Vec<usize> = lower
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([lower.len()])
+        .collect();
+    let chars = bounds.len() - 1;
+    for n in 1..=4.min(chars) {
+        out.push(hash(100 + n as u8, &lower[..bounds[n]]));
+        out.push(hash(110 + n as u8, &lower[bounds[chars - n]..]));
+    }
+    let all_upper = word.chars().any(char::is_alphabetic) && !word.chars().any(char::is_lowercase);
+    let flags = u64::from(first_upper)
+        | u64::from(all_upper) << 1
+        | u64::from(word.chars().any(|c| c.is_ascii_digit())) << 2
+        | u64::from(word.contains('-')) << 3
+        | u64::from(word.contains('.')) << 4
+        | (chars.min(12) as u64) << 8;
+    out.push(hash_num(tag(9), flags));
+}
+
 /// Features that depend on where the token stands and on the document.
 pub struct Context {
     pub first_in_sentence: bool,
@@ -223,4 +285,45 @@ pub fn history2_key(prev1: Label, prev2: Label) -> u64 {
 pub fn word_history_features(prev1: Label, this: &Keys, out: &mut Vec<u64>) {
     out.push(mix(this.short_shape, 0x3300 + u64::from(prev1.0)));
     out.push(mix(this.lower, 0x4400 + u64::from(prev1.0)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Words;
+    impl Lexicon for Words {
+        fn bucket(&self, lower: &str) -> Option<u8> {
+            (lower.len() % 3 == 0).then_some(4)
+        }
+        fn cluster(&self, word: &str) -> Option<(u16, u8)> {
+            (word.len() % 2 == 0).then_some((7, 2))
+        }
+    }
+
+    #[test]
+    fn all_offsets_at_once_match_offset_by_offset() {
+        for word in [
+            None,
+            Some("Aliyev"),
+            Some("U.S."),
+            Some("co-op"),
+            Some("Ça"),
+            Some("\u{201c}"),
+            Some("1987"),
+            Some("ÉCOLE"),
+            Some("a"),
+        ] {
+            let mut all: [Vec<u64>; OFFSETS] = Default::default();
+            word_features_all(word, &Words, &mut all);
+            for offset in -WINDOW..=WINDOW {
+                let mut one = Vec::new();
+                word_features(word, offset, &Words, &mut one);
+                let mut got = all[(offset + WINDOW) as usize].clone();
+                one.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, one, "{word:?} at {offset}");
+            }
+        }
+    }
 }

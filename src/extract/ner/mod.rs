@@ -195,14 +195,11 @@ impl Tagger {
     /// Scores of one word at each window offset.
     fn word_vectors(&self, word: Option<&str>) -> [[f32; LABELS]; OFFSETS] {
         let mut out = [[0f32; LABELS]; OFFSETS];
-        let mut feats = Vec::with_capacity(24);
-        for o in -WINDOW..=WINDOW {
-            feats.clear();
-            features::word_features(word, o, &self.model, &mut feats);
-            for f in &feats {
-                self.model
-                    .weights
-                    .add_to(*f, &mut out[(o + WINDOW) as usize]);
+        let mut feats: [Vec<u64>; OFFSETS] = Default::default();
+        features::word_features_all(word, &self.model, &mut feats);
+        for (scores, feats) in out.iter_mut().zip(&feats) {
+            for f in feats {
+                self.model.weights.add_to(*f, scores);
             }
         }
         out
