@@ -294,10 +294,10 @@ mod tests {
     struct Words;
     impl Lexicon for Words {
         fn bucket(&self, lower: &str) -> Option<u8> {
-            (lower.len() % 3 == 0).then_some(4)
+            lower.len().is_multiple_of(3).then_some(4)
         }
         fn cluster(&self, word: &str) -> Option<(u16, u8)> {
-            (word.len() % 2 == 0).then_some((7, 2))
+            word.len().is_multiple_of(2).then_some((7, 2))
         }
     }
 
