@@ -8,8 +8,8 @@
 //! "US", "United States") share one actor. An actor's id is its type and canonical name,
 //! `person:Ilham Aliyev`, stable wherever the name is met.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -453,7 +453,7 @@ fn normalise_space(s: &str) -> String {
 
 fn resolve(raw: Vec<RawMention>, gazetteer: &Gazetteer) -> Actors {
     // Acronyms defined in the text, and the full person names the article uses.
-    let mut acronyms: HashMap<String, (ActorKind, String)> = HashMap::new();
+    let mut acronyms: HashMap<String, (ActorKind, String)> = HashMap::default();
     for m in &raw {
         if let Some(a) = &m.acronym {
             acronyms
@@ -468,7 +468,7 @@ fn resolve(raw: Vec<RawMention>, gazetteer: &Gazetteer) -> Actors {
         .collect();
 
     let mut out = Actors::default();
-    let mut by_id: HashMap<String, usize> = HashMap::new();
+    let mut by_id: HashMap<String, usize> = HashMap::default();
     for (i, m) in raw.iter().enumerate() {
         let (kind, name) = canonical(i, m, &acronyms, &full_names, gazetteer);
         let id = format!("{}:{name}", kind.name());

@@ -2,7 +2,7 @@
 //! `index_schema/actors/` (embedded) and optionally a user's file. The tagger uses matches as
 //! features; actor resolution uses them to give "U.S.", "US" and "United States" one id.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -84,9 +84,9 @@ pub struct Match {
 pub struct Gazetteer {
     pub entries: Vec<Entry>,
     /// Lower-cased alias tokens joined by spaces → (entry, list).
-    aliases: HashMap<String, (usize, List)>,
+    aliases: FxHashMap<String, (usize, List)>,
     /// First alias token → the longest alias starting with it, in tokens.
-    first: HashMap<String, usize>,
+    first: FxHashMap<String, usize>,
     /// The tagger's lower-case word keys of those first tokens, for a quick test.
     first_keys: rustc_hash::FxHashSet<u64>,
     user_entries: bool,

@@ -68,7 +68,6 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
 fn split_word(word: &str, offset: usize, out: &mut Vec<Token>) {
     let mut start = 0;
     let mut end = word.len();
-    let mut trailing = Vec::new();
     // Leading punctuation.
     while let Some(c) = word[start..end].chars().next() {
         if is_split_punct(c) && end - start > c.len_utf8() {
@@ -82,7 +81,9 @@ fn split_word(word: &str, offset: usize, out: &mut Vec<Token>) {
             break;
         }
     }
-    // Trailing punctuation, possessives and sentence periods.
+    // Trailing punctuation, possessives and sentence periods: pushed last first, then put in
+    // text order after the core.
+    let first_trailing = out.len();
     loop {
         let core = &word[start..end];
         let Some(c) = core.chars().next_back() else {
@@ -91,38 +92,40 @@ fn split_word(word: &str, offset: usize, out: &mut Vec<Token>) {
         if core.len() == c.len_utf8() {
             break;
         }
-        let lower = core.to_ascii_lowercase();
-        if lower.ends_with("'s") || lower.ends_with("\u{2019}s") {
-            let cut = if lower.ends_with("'s") { 2 } else { 4 };
-            trailing.push((start + core.len() - cut, end));
-            end -= cut;
-            continue;
-        }
-        if is_split_punct(c) {
-            trailing.push((end - c.len_utf8(), end));
-            end -= c.len_utf8();
-            continue;
-        }
-        if c == '.' && !keeps_period(&core[..core.len() - 1]) {
-            trailing.push((end - 1, end));
-            end -= 1;
-            continue;
-        }
-        break;
-    }
-    if end > start {
+        let possessive = if c == 's' || c == 'S' {
+            let before = &core[..core.len() - 1];
+            if before.ends_with('\'') {
+                Some(2)
+            } else if before.ends_with('\u{2019}') {
+                Some(4)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let cut = match possessive {
+            Some(cut) => cut,
+            None if is_split_punct(c) => c.len_utf8(),
+            None if c == '.' && !keeps_period(&core[..core.len() - 1]) => 1,
+            None => break,
+        };
         out.push(Token {
-            start: offset + start,
+            start: offset + end - cut,
             end: offset + end,
             sentence_end: false,
         });
+        end -= cut;
     }
-    for &(s, e) in trailing.iter().rev() {
-        out.push(Token {
-            start: offset + s,
-            end: offset + e,
-            sentence_end: false,
-        });
+    let core = (end > start).then_some(Token {
+        start: offset + start,
+        end: offset + end,
+        sentence_end: false,
+    });
+    // The trailing pieces went in last first: put them in text order, after the core.
+    out[first_trailing..].reverse();
+    if let Some(core) = core {
+        out.insert(first_trailing, core);
     }
 }
 
@@ -140,11 +143,14 @@ fn mark_sentence_ends(text: &str, tokens: &mut [Token]) {
     let n = tokens.len();
     for i in 0..n {
         let t = tokens[i].text(text);
+        let gap: &[u8] = if i + 1 < n {
+            &text.as_bytes()[tokens[i].end..tokens[i + 1].start]
+        } else {
+            &[]
+        };
+        // "U.S." ending a sentence: only when the gap after it holds a newline.
         let ends = matches!(t, "." | "!" | "?")
-            || (t.ends_with('.') && t.len() > 1 && i + 1 < n && {
-                // "U.S." ending a sentence: only when the next token starts a new one and the gap holds a newline.
-                text[tokens[i].end..tokens[i + 1].start].contains('\n')
-            });
+            || (t.ends_with('.') && t.len() > 1 && gap.contains(&b'\n'));
         if ends {
             // Closing quotes after the period stay in the sentence.
             let mut j = i;
@@ -157,7 +163,7 @@ fn mark_sentence_ends(text: &str, tokens: &mut [Token]) {
                 j += 1;
             }
             tokens[j].sentence_end = true;
-        } else if i + 1 < n && text[tokens[i].end..tokens[i + 1].start].contains("\n\n") {
+        } else if gap.windows(2).any(|w| w == b"\n\n") {
             tokens[i].sentence_end = true; // a paragraph break ends a sentence, even a headline
         }
     }

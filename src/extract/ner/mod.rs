@@ -284,11 +284,16 @@ pub(crate) fn gazetteer_places<S: AsRef<str>>(
 pub(crate) fn caps_sentence<S: AsRef<str>>(words: &[S]) -> bool {
     let (mut upper, mut lower) = (0, 0);
     for w in words {
-        for c in w.as_ref().chars() {
-            if c.is_uppercase() {
-                upper += 1;
-            } else if c.is_lowercase() {
-                lower += 1;
+        let w = w.as_ref();
+        if w.is_ascii() {
+            for b in w.bytes() {
+                upper += usize::from(b.is_ascii_uppercase());
+                lower += usize::from(b.is_ascii_lowercase());
+            }
+        } else {
+            for c in w.chars() {
+                upper += usize::from(c.is_uppercase());
+                lower += usize::from(c.is_lowercase());
             }
         }
     }
