@@ -16,15 +16,13 @@ use crate::error::{Error, Result};
 use crate::extract::gazetteer::{ActorKind, Gazetteer};
 use crate::index::NewsIndex;
 
-/// Every actor id in the index.
+/// Every actor id in the index, from the dictionaries of the `actor_id` column.
 pub fn known(news: &NewsIndex, searcher: &Searcher) -> Result<BTreeSet<String>> {
     let mut ids = BTreeSet::new();
+    let io = |source| Error::Io { path: news.path.clone(), source };
     for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(news.fields.actor_id)?;
-        let mut stream = inverted.terms().stream().map_err(|source| Error::Io {
-            path: news.path.clone(),
-            source,
-        })?;
+        let Some(column) = segment.fast_fields().str("actor_id")? else { continue };
+        let mut stream = column.dictionary().stream().map_err(io)?;
         while stream.advance() {
             if let Ok(id) = std::str::from_utf8(stream.key()) {
                 ids.insert(id.to_string());

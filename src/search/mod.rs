@@ -49,7 +49,8 @@ pub struct Request {
     pub sort: Sort,
     /// Match passages with any query term rather than all of them.
     pub match_any: bool,
-    /// Only passages that mention all these actors (ids such as `person:Ilham Aliyev`).
+    /// Only passages that mention all these actors (ids such as `person:Ilham Aliyev`; matched
+    /// by canonical name).
     pub actor_ids: Vec<String>,
 }
 
@@ -200,7 +201,9 @@ pub(crate) fn with_filters(
         clauses.push((Occur::Must, Box::new(BooleanQuery::new(any_source))));
     }
     for id in &request.actor_ids {
-        let term = Term::from_field_text(f.actor_id, id);
+        // The `actor` field holds the canonical name, lower-cased (the keyword analyzer).
+        let name = id.split_once(':').map_or(id.as_str(), |(_, n)| n).to_lowercase();
+        let term = Term::from_field_text(f.actor, &name);
         clauses.push((
             Occur::Must,
             Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
