@@ -192,17 +192,8 @@ pub struct SearchArgs {
     #[arg(value_name = "QUERY")]
     pub query: String,
 
-    /// Only articles dated on or after this date (2016-09-22, 2016-09-22T10:30:00Z, ...).
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-
-    /// Only articles dated before the end of this day (or before this instant, if it has a time).
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
-
-    /// Only articles from this source (case-insensitive, whole name). Repeatable: any of them.
-    #[arg(long, value_name = "NAME")]
-    pub source: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// Only passages that mention this actor: a name ("Aliyev", "U.S."), or an id
     /// ("person:Ilham Aliyev"). Repeatable: all of them.
@@ -238,6 +229,22 @@ pub struct SearchArgs {
     pub color: ColorArg,
 }
 
+/// Filters that narrow what a query matches, shared by `search` and `actors`.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only articles dated on or after this date (2016-09-22, 2016-09-22T10:30:00Z, ...).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only articles dated before the end of this day (or before this instant, if it has a time).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Only articles from this source (case-insensitive, whole name). Repeatable: any of them.
+    #[arg(long, value_name = "NAME")]
+    pub source: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ActorsArgs {
     /// A query, as for `newsdex search`; default: every passage.
@@ -256,17 +263,8 @@ pub struct ActorsArgs {
     #[arg(long, value_name = "ACTOR")]
     pub with: Option<String>,
 
-    /// Only articles dated on or after this date.
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-
-    /// Only articles dated before the end of this day.
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
-
-    /// Only articles from this source. Repeatable.
-    #[arg(long, value_name = "NAME")]
-    pub source: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// Print JSON Lines: one {"type":"actor"} per actor, then a {"type":"summary"}.
     #[arg(long)]

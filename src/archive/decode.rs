@@ -155,6 +155,25 @@ pub fn read_all(mut stream: impl Read) -> (Vec<u8>, Option<io::Error>) {
     }
 }
 
+/// Reads a whole stream as text: invalid UTF-8 is replaced and reported as an issue for `path`;
+/// the error, if any, says why the read ended early.
+pub fn read_text(
+    stream: impl Read,
+    path: &str,
+    emit: &mut dyn FnMut(super::Record),
+) -> (String, Option<io::Error>) {
+    let (bytes, error) = read_all(stream);
+    let (text, lossy) = decode_text(bytes);
+    if lossy {
+        emit(super::Record::Issue(Issue::new(
+            path,
+            IssueKind::InvalidUtf8,
+            "invalid UTF-8 replaced",
+        )));
+    }
+    (text, error)
+}
+
 /// Decodes bytes as UTF-8, replacing what is invalid; `true` when anything was replaced.
 pub fn decode_text(bytes: Vec<u8>) -> (String, bool) {
     match String::from_utf8(bytes) {

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use serde_json::{Map, Value};
 
-use super::decode::{decode_text, read_all};
+use super::decode::read_text;
 use super::fields::{FieldMap, Fields, LogicalField};
 use super::{FileRef, Issue, IssueKind, ReadContext, Record};
 
@@ -17,7 +17,7 @@ pub fn read_document(
     emit: &mut dyn FnMut(Record),
 ) {
     let path = file.display();
-    let (bytes, error) = read_all(stream);
+    let (text, error) = read_text(stream, &path, emit);
     if let Some(e) = error {
         emit(Record::Issue(Issue::new(
             &path,
@@ -25,14 +25,6 @@ pub fn read_document(
             format!("{e}; the JSON document was not read"),
         )));
         return;
-    }
-    let (text, lossy) = decode_text(bytes);
-    if lossy {
-        emit(Record::Issue(Issue::new(
-            &path,
-            IssueKind::InvalidUtf8,
-            "invalid UTF-8 replaced",
-        )));
     }
     match serde_json::from_str::<Value>(&text) {
         Ok(value) => {

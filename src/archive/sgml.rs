@@ -6,21 +6,13 @@
 
 use std::io::Read;
 
-use super::decode::{decode_text, read_all};
+use super::decode::read_text;
 use super::fields::Fields;
 use super::{FileRef, Issue, IssueKind, Record};
 
 pub fn read(file: &FileRef, stream: Box<dyn Read + Send>, emit: &mut dyn FnMut(Record)) {
     let path = file.display();
-    let (bytes, error) = read_all(stream);
-    let (text, lossy) = decode_text(bytes);
-    if lossy {
-        emit(Record::Issue(Issue::new(
-            &path,
-            IssueKind::InvalidUtf8,
-            "invalid UTF-8 replaced",
-        )));
-    }
+    let (text, error) = read_text(stream, &path, emit);
     let mut position = 0;
     let mut rest = text.as_str();
     while let Some(start) = rest.find("<REUTERS") {

@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use super::decode::{decode_text, read_all, Format};
+use super::decode::{read_text, Format};
 use super::fields::{normalise, Fields, LogicalField};
 use super::{FileRef, Issue, IssueKind, ReadContext, Record};
 
@@ -18,7 +18,7 @@ pub fn read(
     emit: &mut dyn FnMut(Record),
 ) {
     let path = file.display();
-    let (bytes, error) = read_all(stream);
+    let (text, error) = read_text(stream, &path, emit);
     if let Some(e) = error {
         // A cut-off article is not worth indexing as if it were whole.
         emit(Record::Issue(Issue::new(
@@ -27,14 +27,6 @@ pub fn read(
             format!("{e}; the article was skipped"),
         )));
         return;
-    }
-    let (text, lossy) = decode_text(bytes);
-    if lossy {
-        emit(Record::Issue(Issue::new(
-            &path,
-            IssueKind::InvalidUtf8,
-            "invalid UTF-8 replaced",
-        )));
     }
     let mut fields = parse(&text, format);
     if let Some(row) = ctx.sidecars.lookup(file) {

@@ -7,10 +7,10 @@ use anyhow::Context;
 use newsdex::extract::gazetteer::ActorKind;
 use newsdex::index::NewsIndex;
 use newsdex::output::json;
-use newsdex::search::{actors, Request};
+use newsdex::search::actors;
 use serde::Serialize;
 
-use super::search::parse_date;
+use super::search::filtered;
 use super::thousands;
 use crate::cli::ActorsArgs;
 use crate::Outcome;
@@ -33,21 +33,7 @@ pub fn run(index_path: &Path, args: ActorsArgs) -> anyhow::Result<Outcome> {
     let news = NewsIndex::open(index_path)?;
     let reader = news.index.reader()?;
     let searcher = reader.searcher();
-    let mut request = Request {
-        query: args.query.clone(),
-        since: args
-            .since
-            .as_deref()
-            .map(|s| parse_date("--since", s, false))
-            .transpose()?,
-        until: args
-            .until
-            .as_deref()
-            .map(|s| parse_date("--until", s, true))
-            .transpose()?,
-        sources: args.source.clone(),
-        ..Request::default()
-    };
+    let mut request = filtered(&args.query, &args.filters)?;
     let with = match &args.with {
         Some(name) => {
             let id = actors::resolve_one(&news, &searcher, name)?;

@@ -10,23 +10,11 @@ use newsdex::search::{self, Request, Sort};
 use newsdex::{dates, Error};
 
 use super::stdout_wants_color;
-use crate::cli::{ColorArg, SearchArgs, SortArg};
+use crate::cli::{ColorArg, FilterArgs, SearchArgs, SortArg};
 use crate::Outcome;
 
 pub fn run(index_path: &Path, args: SearchArgs) -> anyhow::Result<Outcome> {
     let request = Request {
-        query: args.query.clone(),
-        since: args
-            .since
-            .as_deref()
-            .map(|s| parse_date("--since", s, false))
-            .transpose()?,
-        until: args
-            .until
-            .as_deref()
-            .map(|s| parse_date("--until", s, true))
-            .transpose()?,
-        sources: args.source.clone(),
         limit: args.limit,
         offset: args.offset,
         per_article: args.per_article as usize,
@@ -35,7 +23,7 @@ pub fn run(index_path: &Path, args: SearchArgs) -> anyhow::Result<Outcome> {
             SortArg::Date => Sort::Date,
         },
         match_any: args.any,
-        actor_ids: Vec::new(),
+        ..filtered(&args.query, &args.filters)?
     };
     let news = NewsIndex::open(index_path)?;
     let reader = news.index.reader()?;
@@ -88,8 +76,27 @@ pub fn run(index_path: &Path, args: SearchArgs) -> anyhow::Result<Outcome> {
     })
 }
 
+/// A request for `query` narrowed by the shared filter flags, other settings at their defaults.
+pub(crate) fn filtered(query: &str, filters: &FilterArgs) -> Result<Request, Error> {
+    Ok(Request {
+        query: query.to_string(),
+        since: filters
+            .since
+            .as_deref()
+            .map(|s| parse_date("--since", s, false))
+            .transpose()?,
+        until: filters
+            .until
+            .as_deref()
+            .map(|s| parse_date("--until", s, true))
+            .transpose()?,
+        sources: filters.source.clone(),
+        ..Request::default()
+    })
+}
+
 /// Parses a --since/--until date. A bare day given to --until means the end of that day.
-pub(crate) fn parse_date(
+fn parse_date(
     what: &'static str,
     value: &str,
     end_of_day: bool,

@@ -19,9 +19,14 @@ use crate::index::NewsIndex;
 /// Every actor id in the index, from the dictionaries of the `actor_id` column.
 pub fn known(news: &NewsIndex, searcher: &Searcher) -> Result<BTreeSet<String>> {
     let mut ids = BTreeSet::new();
-    let io = |source| Error::Io { path: news.path.clone(), source };
+    let io = |source| Error::Io {
+        path: news.path.clone(),
+        source,
+    };
     for segment in searcher.segment_readers() {
-        let Some(column) = segment.fast_fields().str("actor_id")? else { continue };
+        let Some(column) = segment.fast_fields().str("actor_id")? else {
+            continue;
+        };
         let mut stream = column.dictionary().stream().map_err(io)?;
         while stream.advance() {
             if let Ok(id) = std::str::from_utf8(stream.key()) {

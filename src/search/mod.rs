@@ -202,7 +202,10 @@ pub(crate) fn with_filters(
     }
     for id in &request.actor_ids {
         // The `actor` field holds the canonical name, lower-cased (the keyword analyzer).
-        let name = id.split_once(':').map_or(id.as_str(), |(_, n)| n).to_lowercase();
+        let name = id
+            .split_once(':')
+            .map_or(id.as_str(), |(_, n)| n)
+            .to_lowercase();
         let term = Term::from_field_text(f.actor, &name);
         clauses.push((
             Occur::Must,
