@@ -754,3 +754,26 @@ fn a_users_actor_list_is_found_and_resolved_without_rebuilding_the_binary() {
         .code(2)
         .stderr(predicate::str::contains("line 1"));
 }
+
+#[test]
+fn phrase_words_are_highlighted_where_the_phrase_stands() {
+    let (_tmp, index) = sample_index();
+    let (hits, _) = search_json(&index, &["\"oil prices\"", "-n", "20"]);
+    let hit = hits
+        .iter()
+        .find(|h| h.article_id == "reuters-21578-1002")
+        .expect("the 1987 oil story");
+    let marked: Vec<&str> = hit
+        .highlights
+        .iter()
+        .map(|[s, e]| &hit.text[*s..*e])
+        .collect();
+    // "Oil prices were steady ... a meeting of oil ministers": the second "oil" is not the phrase.
+    assert_eq!(marked, vec!["Oil", "prices"]);
+    let (hits, _) = search_json(&index, &["oil", "-n", "20"]);
+    let hit = hits
+        .iter()
+        .find(|h| h.article_id == "reuters-21578-1002")
+        .unwrap();
+    assert_eq!(hit.highlights.len(), 2, "a plain term is marked everywhere");
+}
