@@ -641,3 +641,34 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any text: no panic, every mention a valid span of the text it names.
+        #[test]
+        fn mentions_are_valid_spans_of_any_text(
+            title in "\\PC{0,40}",
+            body in "(([A-Z][a-z]{0,8}|[a-z]{1,8}|U\\.S\\.|\\(|\\)|'s|\u{2019}s|[.,;:!?\"\u{201c}\u{201d}]|\\n\\n|[0-9]{1,4}|\\PC)( |\\n){0,2}){0,120}",
+        ) {
+            let found = extract(&title, &body, Tagger::embedded().unwrap(), Gazetteer::embedded());
+            for m in &found.mentions {
+                let text = if m.in_title { &title } else { &body };
+                prop_assert!(m.start < m.end && m.end <= text.len());
+                prop_assert!(text.is_char_boundary(m.start) && text.is_char_boundary(m.end));
+                prop_assert_eq!(&text[m.start..m.end], m.text.as_str());
+                prop_assert!(m.actor < found.actors.len());
+            }
+            for a in &found.actors {
+                prop_assert_eq!(a.id.clone(), format!("{}:{}", a.kind.name(), a.name));
+                prop_assert!(!a.name.trim().is_empty());
+            }
+        }
+    }
+}

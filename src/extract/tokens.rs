@@ -254,3 +254,27 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Tokens are in order, non-empty, on character boundaries, and never cross white space.
+        #[test]
+        fn tokens_are_ordered_valid_spans(text in "\\PC{0,200}") {
+            let tokens = tokenize(&text);
+            let mut last_end = 0;
+            for t in &tokens {
+                prop_assert!(t.start >= last_end && t.start < t.end && t.end <= text.len());
+                prop_assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+                prop_assert!(!t.text(&text).chars().any(char::is_whitespace));
+                last_end = t.end;
+            }
+            let covered: usize = sentences(&tokens).iter().map(|r| r.len()).sum();
+            prop_assert_eq!(covered, tokens.len());
+        }
+    }
+}
