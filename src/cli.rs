@@ -103,6 +103,20 @@ pub enum EvalCommand {
     /// Score actor extraction against Reuters-21578's document-level PEOPLE, ORGS and PLACES
     /// codes: per article, the codes the extracted actors map to against the gold codes.
     Actors(EvalActorsArgs),
+    /// Score quote extraction against brat attribution gold in the PolNeAR layout (text/*.txt,
+    /// attributions/*.ann): content spans (exact and overlapping) and speakers.
+    Quotes(EvalQuotesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalQuotesArgs {
+    /// A folder with text/ and attributions/ (e.g. ../shared/data/polnear/data/dev).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ use newsdex::extract::actors::{self, Actors};
 use newsdex::extract::gazetteer::Gazetteer;
 use newsdex::extract::ner::Tagger;
 use newsdex::extract::passages;
+use newsdex::extract::quotes::{self, Quote};
 use newsdex::model::{Article, Passage};
 use serde::Serialize;
 
@@ -23,6 +24,7 @@ struct Extraction<'a> {
     source: Option<&'a str>,
     passages: Vec<[usize; 2]>,
     actors: &'a Actors,
+    quotes: &'a [Quote],
 }
 
 pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
@@ -51,10 +53,11 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
                 count += 1;
                 let passages = passages::split(&article.body);
                 let found = actors::extract(&article.title, &article.body, tagger, gazetteer);
+                let said = quotes::extract(&article.body, &found);
                 let written = if args.json {
-                    write_json(&mut out, &article, &passages, &found)
+                    write_json(&mut out, &article, &passages, &found, &said)
                 } else {
-                    write_text(&mut out, &article, &passages, &found)
+                    write_text(&mut out, &article, &passages, &found, &said)
                 };
                 if let Err(e) = written {
                     failed.get_or_insert(e);
@@ -82,6 +85,7 @@ fn write_json(
     a: &Article,
     passages: &[Passage],
     actors: &Actors,
+    quotes: &[Quote],
 ) -> std::io::Result<()> {
     let data = Extraction {
         id: &a.id,
@@ -91,6 +95,7 @@ fn write_json(
         source: a.source.as_deref(),
         passages: passages.iter().map(|p| [p.start, p.end]).collect(),
         actors,
+        quotes,
     };
     newsdex::output::json::write_line(out, "article", &data)
 }
@@ -100,6 +105,7 @@ fn write_text(
     a: &Article,
     passages: &[Passage],
     actors: &Actors,
+    quotes: &[Quote],
 ) -> std::io::Result<()> {
     writeln!(out, "== {}", a.path)?;
     writeln!(out, "title    {}", a.title)?;
@@ -141,6 +147,19 @@ fn write_text(
             m.end,
             format!("{:?}", m.text),
             actors.actors[m.actor].id
+        )?;
+    }
+    writeln!(out, "quotes   {}", quotes.len())?;
+    for q in quotes {
+        let speaker = q
+            .speaker
+            .map_or("(unknown)", |s| actors.actors[s].id.as_str());
+        let cue = q.cue.as_ref().map_or("-", |c| c.2.as_str());
+        let kind = if q.direct { "direct  " } else { "indirect" };
+        writeln!(
+            out,
+            "  {kind} {:>5}..{:<5} {speaker:<28} [{cue}] {:?}",
+            q.start, q.end, q.text
         )?;
     }
     writeln!(out)

@@ -2,6 +2,7 @@
 
 mod actors;
 mod eval;
+mod eval_quotes;
 mod extract;
 mod index;
 mod search;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Train(TrainCommand::Ner(args)) => train::ner(args),
         Command::Eval(EvalCommand::Ner(args)) => eval::ner(args),
         Command::Eval(EvalCommand::Actors(args)) => eval::actors(args),
+        Command::Eval(EvalCommand::Quotes(args)) => eval_quotes::run(args),
     }
 }
 

@@ -4,4 +4,5 @@ pub mod actors;
 pub mod gazetteer;
 pub mod ner;
 pub mod passages;
+pub mod quotes;
 pub mod tokens;

@@ -1,0 +1,455 @@
+//! Quotes: who said what. Direct quotations (straight and curly marks, partial quotes inside a
+//! sentence, a quote carried over paragraphs) and indirect speech after a speech verb
+//! ("Aliyev said Azerbaijan does not foresee …"), each attributed to a speaker.
+//!
+//! A quote's cue is a speech verb next to it: `"…," Aliyev said`, `"…," said Aliyev`,
+//! `Aliyev said: "…"`, `according to …`. The speaker is the actor named beside the cue; a
+//! pronoun ("he said") or a role noun ("the president said") goes to the last person named
+//! before it; a quote paragraph with no cue continues the previous quote's speaker.
+
+use serde::Serialize;
+
+use super::actors::Actors;
+use super::gazetteer::ActorKind;
+use super::tokens;
+
+/// One attributed statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quote {
+    /// Byte range of what was said, in the body (inside the quotation marks for direct quotes).
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    pub direct: bool,
+    /// The speech verb, as a byte range and its text.
+    pub cue: Option<(usize, usize, String)>,
+    /// Byte range of the words that name the speaker here ("Aliyev", "he").
+    pub speaker_span: Option<(usize, usize)>,
+    /// The speaker, as an index into the article's actors.
+    pub speaker: Option<usize>,
+}
+
+/// Verbs (and phrases) that report speech.
+const SPEECH_VERBS: &[&str] = &[
+    "said",
+    "says",
+    "say",
+    "told",
+    "tells",
+    "added",
+    "adds",
+    "stated",
+    "states",
+    "asked",
+    "asks",
+    "replied",
+    "replies",
+    "noted",
+    "notes",
+    "explained",
+    "explains",
+    "argued",
+    "argues",
+    "claimed",
+    "claims",
+    "insisted",
+    "insists",
+    "warned",
+    "warns",
+    "stressed",
+    "stresses",
+    "emphasized",
+    "emphasised",
+    "emphasizes",
+    "emphasises",
+    "declared",
+    "declares",
+    "announced",
+    "announces",
+    "wrote",
+    "writes",
+    "recalled",
+    "recalls",
+    "continued",
+    "continues",
+    "acknowledged",
+    "acknowledges",
+    "admitted",
+    "admits",
+    "suggested",
+    "suggests",
+    "urged",
+    "urges",
+    "reiterated",
+    "reiterates",
+    "conceded",
+    "concedes",
+    "predicted",
+    "predicts",
+    "cautioned",
+    "complained",
+    "complains",
+    "denied",
+    "denies",
+    "maintained",
+    "maintains",
+    "observed",
+    "remarked",
+    "responded",
+    "responds",
+    "testified",
+    "tweeted",
+    "tweets",
+    "posted",
+    "shouted",
+    "joked",
+    "jokes",
+    "contended",
+    "contends",
+    "vowed",
+    "vows",
+    "pledged",
+    "promised",
+    "promises",
+    "agreed",
+    "agrees",
+    "believes",
+    "thinks",
+    "thought",
+    "felt",
+    "feels",
+    "reported",
+    "reports",
+    "according",
+];
+
+const PRONOUNS: &[&str] = &["he", "she", "they", "i", "we"];
+
+/// Role nouns that stand for a person named earlier ("the president said").
+const ROLES: &[&str] = &[
+    "president",
+    "minister",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "official",
+    "senator",
+    "governor",
+    "mayor",
+    "chairman",
+    "chairwoman",
+    "leader",
+    "candidate",
+    "nominee",
+    "secretary",
+    "ambassador",
+    "chief",
+    "director",
+    "executive",
+    "lawmaker",
+    "congressman",
+    "congresswoman",
+    "representative",
+    "analyst",
+    "adviser",
+    "advisor",
+    "aide",
+    "prosecutor",
+    "judge",
+    "general",
+    "commander",
+    "premier",
+    "chancellor",
+    "king",
+    "queen",
+];
+
+fn is_open(c: char) -> bool {
+    matches!(c, '\u{201c}' | '"')
+}
+
+fn is_close(c: char) -> bool {
+    matches!(c, '\u{201d}' | '"')
+}
+
+/// Direct quotation spans (inside the marks), in order. A quote still open at a paragraph's end
+/// closes there: the next paragraph, opening with a mark, continues it.
+fn direct_spans(body: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match open {
+            None if is_open(c) => open = Some(i + c.len_utf8()),
+            Some(start) if is_close(c) => {
+                if i > start {
+                    spans.push((start, i));
+                }
+                open = None;
+            }
+            Some(start) if c == '\n' => {
+                // A paragraph ends (a blank line, or a single newline in one-line-per-paragraph text).
+                let para_end = chars.peek().is_some_and(|&(_, n)| n == '\n')
+                    || !body[..start].contains("\n\n");
+                if para_end {
+                    let text_end = body[..i].trim_end().len();
+                    if text_end > start {
+                        spans.push((start, text_end));
+                    }
+                    open = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = open {
+        let end = body.trim_end().len();
+        if end > start {
+            spans.push((start, end));
+        }
+    }
+    spans
+}
+
+/// Finds and attributes the quotes of an article body, given its actors.
+pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
+    let toks = tokens::tokenize(body);
+    let sentences = tokens::sentences(&toks);
+    let word = |i: usize| toks[i].text(body);
+    let lower = |i: usize| word(i).to_lowercase();
+    let is_verb = |i: usize| SPEECH_VERBS.contains(&lower(i).as_str());
+    // Body mentions by token: the actor a token belongs to.
+    let actor_at = |start: usize, end: usize| {
+        actors
+            .mentions
+            .iter()
+            .find(|m| !m.in_title && m.start < end && start < m.end)
+            .map(|m| (m.actor, m.start, m.end))
+    };
+    let persons_before = |pos: usize| {
+        actors
+            .mentions
+            .iter()
+            .rfind(|m| {
+                !m.in_title && m.end <= pos && actors.actors[m.actor].kind == ActorKind::Person
+            })
+            .map(|m| m.actor)
+    };
+    // The speaker named at token i (or starting there), for a cue at token `cue`.
+    let speaker_at = |i: usize, cue_start: usize| -> Option<(Option<usize>, (usize, usize))> {
+        let t = &toks[i];
+        if let Some((actor, s, e)) = actor_at(t.start, t.end) {
+            return Some((Some(actor), (s, e)));
+        }
+        let w = lower(i);
+        if PRONOUNS.contains(&w.as_str()) {
+            return Some((persons_before(cue_start), (t.start, t.end)));
+        }
+        if ROLES.contains(&w.as_str()) {
+            return Some((persons_before(cue_start), (t.start, t.end)));
+        }
+        None
+    };
+    let token_index = |pos: usize| toks.partition_point(|t| t.end <= pos);
+    let sentence_of = |ti: usize| sentences.iter().position(|r| r.contains(&ti));
+
+    let mut quotes = Vec::new();
+    let direct = direct_spans(body);
+    let mut covered: Vec<(usize, usize)> = Vec::new();
+    for (qs, qe) in direct {
+        let first = token_index(qs);
+        let mut cue = None;
+        let mut speaker = None;
+        // After the quote: skip closing marks and commas, then "X said", "said X", "he said".
+        let mut j = token_index(qe);
+        while j < toks.len() && matches!(word(j), "\u{201d}" | "\"" | "," | "'") {
+            j += 1;
+        }
+        if j < toks.len() {
+            if is_verb(j) {
+                cue = Some(j);
+                speaker =
+                    (j + 1..(j + 6).min(toks.len())).find_map(|k| speaker_at(k, toks[j].start));
+            } else {
+                for k in j..(j + 6).min(toks.len()) {
+                    if is_verb(k) {
+                        cue = Some(k);
+                        speaker = (j..k).rev().find_map(|s| speaker_at(s, toks[k].start));
+                        break;
+                    }
+                    if matches!(word(k), "." | "\u{201c}" | "\"") {
+                        break;
+                    }
+                }
+            }
+        }
+        // Before the quote: "X said: “…”", or a partial quote inside a sentence with a speech verb.
+        if cue.is_none() && first > 0 {
+            let sentence_start =
+                sentence_of(first.saturating_sub(1)).map_or(0, |s| sentences[s].start);
+            for k in (sentence_start..first.saturating_sub(1)).rev() {
+                if is_verb(k) {
+                    cue = Some(k);
+                    speaker = (sentence_start..k)
+                        .rev()
+                        .find_map(|s| speaker_at(s, toks[k].start));
+                    break;
+                }
+            }
+        }
+        let (speaker, speaker_span) = match speaker {
+            Some((actor, span)) => (actor, Some(span)),
+            None => (None, None),
+        };
+        quotes.push(Quote {
+            start: qs,
+            end: qe,
+            text: body[qs..qe].to_string(),
+            direct: true,
+            cue: cue.map(|k| (toks[k].start, toks[k].end, word(k).to_string())),
+            speaker_span,
+            speaker,
+        });
+        covered.push((qs, qe));
+    }
+    // A quote with no cue of its own continues the quote just before it: the next sentence of
+    // the same paragraph ("…,” he said. “We are ready.”) or the next paragraph.
+    for i in 1..quotes.len() {
+        if quotes[i].cue.is_none() && quotes[i].speaker.is_none() {
+            let between = &body[quotes[i - 1].end..quotes[i].start];
+            let breaks = between.matches('\n').count();
+            let names_someone_else = actors.mentions.iter().any(|m| {
+                !m.in_title
+                    && m.start >= quotes[i - 1].end
+                    && m.end <= quotes[i].start
+                    && Some(m.actor) != quotes[i - 1].speaker
+                    && actors.actors[m.actor].kind == ActorKind::Person
+            });
+            if between.len() < 80 && breaks <= 2 && !names_someone_else {
+                quotes[i].speaker = quotes[i - 1].speaker;
+                quotes[i].speaker_span = quotes[i - 1].speaker_span;
+            }
+        }
+    }
+
+    // Indirect speech: "SPEAKER said (that) CLAUSE." outside quotation marks.
+    let inside = |pos: usize| covered.iter().any(|&(s, e)| s <= pos && pos < e + 3);
+    for range in &sentences {
+        for k in range.clone() {
+            if !is_verb(k) || lower(k) == "according" || inside(toks[k].start) {
+                continue;
+            }
+            let Some(next) = (k + 1 < range.end).then_some(k + 1) else {
+                continue;
+            };
+            // The clause must follow directly ("said that …", "said Azerbaijan …"), not a quote.
+            if matches!(word(next), "\u{201c}" | "\"" | ":" | "," | "." | "\u{201d}") {
+                continue;
+            }
+            let Some((actor, span)) = (range.start..k)
+                .rev()
+                .take(4)
+                .find_map(|s| speaker_at(s, toks[k].start))
+            else {
+                continue;
+            };
+            let clause_start = if lower(next) == "that" && next + 1 < range.end {
+                next + 1
+            } else {
+                next
+            };
+            let mut clause_end = range.end - 1;
+            while clause_end > clause_start
+                && matches!(word(clause_end), "." | "\u{201d}" | "\"" | "!" | "?")
+            {
+                clause_end -= 1;
+            }
+            if clause_end <= clause_start || inside(toks[clause_start].start) {
+                continue;
+            }
+            let (s, e) = (toks[clause_start].start, toks[clause_end].end);
+            if e - s < 12 {
+                continue;
+            }
+            quotes.push(Quote {
+                start: s,
+                end: e,
+                text: body[s..e].to_string(),
+                direct: false,
+                cue: Some((toks[k].start, toks[k].end, word(k).to_string())),
+                speaker_span: Some(span),
+                speaker: actor,
+            });
+            break;
+        }
+    }
+    quotes.sort_by_key(|q| q.start);
+    quotes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::actors;
+    use crate::extract::gazetteer::Gazetteer;
+    use crate::extract::ner::Tagger;
+
+    fn quotes_of(body: &str) -> (Vec<Quote>, Actors) {
+        let a = actors::extract("", body, Tagger::embedded().unwrap(), Gazetteer::embedded());
+        (extract(body, &a), a)
+    }
+
+    fn speaker(q: &Quote, a: &Actors) -> String {
+        q.speaker
+            .map(|s| a.actors[s].name.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn direct_quotes_after_and_before_their_cues() {
+        let body = "Finance Minister Maria Lindqvist spoke in Oslo.\n\u{201c}We will not raise taxes,\u{201d} Lindqvist said.\nLater she added: \u{201c}The budget is balanced.\u{201d}\n\u{201c}Nobody expected it,\u{201d} said Lindqvist.";
+        let (q, a) = quotes_of(body);
+        let direct: Vec<&Quote> = q.iter().filter(|q| q.direct).collect();
+        assert_eq!(direct.len(), 3, "{q:?}");
+        assert_eq!(direct[0].text, "We will not raise taxes,");
+        for d in &direct {
+            assert_eq!(speaker(d, &a), "Maria Lindqvist", "{d:?}");
+        }
+        assert_eq!(direct[1].cue.as_ref().map(|c| c.2.as_str()), Some("added"));
+    }
+
+    #[test]
+    fn pronouns_and_continuation_paragraphs_go_to_the_last_person() {
+        let body = "Governor Tomas Berg visited the dam on Monday.\n\n\u{201c}The water is high,\u{201d} he said. \u{201c}We are ready.\n\n\u{201c}Nobody will be left behind.\u{201d}";
+        let (q, a) = quotes_of(body);
+        let direct: Vec<&Quote> = q.iter().filter(|q| q.direct).collect();
+        assert_eq!(direct.len(), 3, "{direct:?}");
+        for d in &direct {
+            assert_eq!(speaker(d, &a), "Tomas Berg", "{d:?}");
+        }
+    }
+
+    #[test]
+    fn indirect_speech_after_a_speech_verb() {
+        let body =
+            "Mayor Teresa Almeida said the city will not approve a second toll on the bridge.";
+        let (q, a) = quotes_of(body);
+        assert_eq!(q.len(), 1, "{q:?}");
+        assert!(!q[0].direct);
+        assert_eq!(
+            q[0].text,
+            "the city will not approve a second toll on the bridge"
+        );
+        assert_eq!(speaker(&q[0], &a), "Teresa Almeida");
+    }
+
+    #[test]
+    fn straight_quotes_and_partial_quotes_inside_a_sentence() {
+        let body = "Minister Joseph Mwangi said the state had \"no plan\" to ration water.";
+        let (q, a) = quotes_of(body);
+        let direct: Vec<&Quote> = q.iter().filter(|q| q.direct).collect();
+        assert_eq!(direct.len(), 1);
+        assert_eq!(direct[0].text, "no plan");
+        assert_eq!(speaker(direct[0], &a), "Joseph Mwangi");
+    }
+}
