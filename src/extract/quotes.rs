@@ -271,15 +271,14 @@ pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
                 speaker =
                     (j + 1..(j + 6).min(toks.len())).find_map(|k| speaker_at(k, toks[j].start));
             } else {
-                for k in j..(j + 6).min(toks.len()) {
-                    if is_verb(k) {
-                        cue = Some(k);
-                        speaker = (j..k).rev().find_map(|s| speaker_at(s, toks[k].start));
-                        break;
-                    }
-                    if matches!(word(k), "." | "\u{201c}" | "\"") {
-                        break;
-                    }
+                // The first speech verb within a few words, before the sentence ends.
+                let verb = (j..(j + 6).min(toks.len()))
+                    .take_while(|&k| !matches!(word(k), "." | "\u{201c}" | "\""))
+                    .find(|&k| is_verb(k));
+                if let Some(k) = verb {
+                    cue = Some(k);
+                    let at = toks[k].start;
+                    speaker = (j..k).rev().find_map(|s| speaker_at(s, at));
                 }
             }
         }
