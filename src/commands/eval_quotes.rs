@@ -41,7 +41,8 @@ pub struct SpeakerScore {
     pub gold: usize,
     /// Predicted direct quotes with a speaker.
     pub predicted: usize,
-    /// Predicted direct quotes whose speaker words overlap the gold source of the quote they match.
+    /// Predicted direct quotes whose speaker is the gold source of the quote they match: the
+    /// same words, another mention of the same actor, or a source naming its surname.
     pub correct: usize,
     pub precision: f64,
     pub recall: f64,
@@ -232,7 +233,26 @@ pub fn run(args: EvalQuotesArgs) -> anyhow::Result<Outcome> {
             let Some(span) = q.speaker_span else { continue };
             speakers.predicted += 1;
             let matched = gold.iter().find(|g| overlaps((q.start, q.end), g.content));
-            if matched.is_some_and(|g| g.sources.iter().any(|&s| overlaps(s, span))) {
+            let same_speaker = |g: &Gold| {
+                g.sources.iter().any(|&source| {
+                    // The same words, or another mention of the same actor, or its surname.
+                    overlaps(source, span)
+                        || q.speaker.is_some_and(|a| {
+                            let surname = found.actors[a]
+                                .name
+                                .split_whitespace()
+                                .last()
+                                .unwrap_or_default()
+                                .to_string();
+                            found.mentions.iter().any(|m| {
+                                m.actor == a && !m.in_title && overlaps(source, (m.start, m.end))
+                            }) || text[source.0..source.1]
+                                .split(|c: char| !c.is_alphanumeric())
+                                .any(|w| w == surname)
+                        })
+                })
+            };
+            if matched.is_some_and(same_speaker) {
                 speakers.correct += 1;
             }
         }

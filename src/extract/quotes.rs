@@ -239,7 +239,11 @@ pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
     let speaker_at = |i: usize, cue_start: usize| -> Option<(Option<usize>, (usize, usize))> {
         let t = &toks[i];
         if let Some((actor, s, e)) = actor_at(t.start, t.end) {
-            return Some((Some(actor), (s, e)));
+            // Places do not speak ("in Phoenix, suggests"); people and organisations do.
+            if actors.actors[actor].kind != ActorKind::Place {
+                return Some((Some(actor), (s, e)));
+            }
+            return None;
         }
         let w = lower(i);
         if PRONOUNS.contains(&w.as_str()) {
