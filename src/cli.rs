@@ -52,7 +52,10 @@ pub enum Command {
     /// Without QUERY, over the whole index. With --with ACTOR, the actors that appear in the
     /// same passages as that one.
     Actors(ActorsArgs),
-    /// Show what indexing would store for each article, without indexing: passages and actors.
+    /// List quotes (who said what) in the passages a query matches, newest first.
+    Quotes(QuotesArgs),
+    /// Show what indexing would store for each article, without indexing: passages, actors
+    /// and quotes.
     Extract(ExtractArgs),
     /// Train a model newsdex ships (the actor tagger), reproducibly, from data you name.
     #[command(subcommand)]
@@ -281,6 +284,28 @@ pub struct ActorsArgs {
     pub filters: FilterArgs,
 
     /// Print JSON Lines: one {"type":"actor"} per actor, then a {"type":"summary"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QuotesArgs {
+    /// A query, as for `newsdex search` (quote:word searches what was said); default: all.
+    #[arg(value_name = "QUERY", default_value = "*")]
+    pub query: String,
+
+    /// Only quotes by this speaker: a name ("Aliyev"), or an id ("person:Ilham Aliyev").
+    #[arg(long, value_name = "NAME")]
+    pub speaker: Option<String>,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// How many quotes to list.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+
+    /// Print JSON Lines: one {"type":"quote"} per quote, then a {"type":"summary"}.
     #[arg(long)]
     pub json: bool,
 }

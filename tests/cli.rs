@@ -777,3 +777,86 @@ fn phrase_words_are_highlighted_where_the_phrase_stands() {
         .unwrap();
     assert_eq!(hit.highlights.len(), 2, "a plain term is marked everywhere");
 }
+
+// # Quotes
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuoteJson {
+    speaker: Option<String>,
+    direct: bool,
+    cue: Option<String>,
+    text: String,
+    title: String,
+    date: Option<String>,
+    source: Option<String>,
+    path: String,
+    article_id: String,
+    passage: u64,
+}
+
+#[test]
+fn quotes_are_listed_by_speaker_and_searchable() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("a");
+    write(
+        &archive,
+        "dam.txt",
+        "Dam Holds After Storm\n\nGovernor Tomas Berg visited the dam on Monday.\n\n\u{201c}The water is high, but the dam is safe,\u{201d} Berg said. \u{201c}We are ready for more rain.\u{201d}\n\nEngineer Lena Okafor said the spillway would stay open all week.\n",
+    );
+    let index = tmp.path().join("idx");
+    newsdex(&index)
+        .args(["index", "-q"])
+        .arg(&archive)
+        .assert()
+        .success();
+    let out = newsdex(&index)
+        .args(["quotes", "--json", "--speaker", "Berg"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let quotes: Vec<QuoteJson> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Line>(l).unwrap())
+        .filter(|l| l.kind == "quote")
+        .map(|l| serde_json::from_value(l.data).unwrap())
+        .collect();
+    let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "The water is high, but the dam is safe,",
+            "We are ready for more rain."
+        ]
+    );
+    assert!(quotes
+        .iter()
+        .all(|q| q.direct && q.speaker.as_deref() == Some("person:Tomas Berg")));
+    assert_eq!(quotes[0].cue.as_deref(), Some("said"));
+    assert!(quotes.iter().all(|q| q.title == "Dam Holds After Storm"
+        && q.date.is_none()
+        && q.source.as_deref() == Some("a")));
+    assert!(quotes
+        .iter()
+        .all(|q| !q.path.is_empty() && !q.article_id.is_empty() && q.passage == 0));
+    // What Okafor said, indirectly, is searchable by speaker and by its words (per passage).
+    assert_eq!(
+        search_json(&index, &["speaker:okafor AND quote:spillway"])
+            .0
+            .len(),
+        1
+    );
+    assert_eq!(
+        search_json(&index, &["speaker:okafor AND quote:taxes"])
+            .0
+            .len(),
+        0
+    );
+    assert_eq!(search_json(&index, &["quote:\"dam is safe\""]).0.len(), 1);
+}

@@ -5,6 +5,7 @@ mod eval;
 mod eval_quotes;
 mod extract;
 mod index;
+mod quotes;
 mod search;
 mod stats;
 mod train;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Search(args) => search::run(&cli.index, args),
         Command::Stats(args) => stats::run(&cli.index, args),
         Command::Actors(args) => actors::run(&cli.index, args),
+        Command::Quotes(args) => quotes::run(&cli.index, args),
         Command::Extract(args) => extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => train::ner(args),
         Command::Eval(EvalCommand::Ner(args)) => eval::ner(args),

@@ -269,7 +269,8 @@ pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
         while j < toks.len() && matches!(word(j), "\u{201d}" | "\"" | "," | "'") {
             j += 1;
         }
-        if j < toks.len() {
+        // A cue after the quote stands in the same paragraph.
+        if j < toks.len() && !body.get(qe..toks[j].start).unwrap_or("").contains('\n') {
             if is_verb(j) {
                 cue = Some(j);
                 speaker =
@@ -454,5 +455,32 @@ mod tests {
         assert_eq!(direct.len(), 1);
         assert_eq!(direct[0].text, "no plan");
         assert_eq!(speaker(direct[0], &a), "Joseph Mwangi");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::extract::actors;
+    use crate::extract::gazetteer::Gazetteer;
+    use crate::extract::ner::Tagger;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any text: no panic, every quote a valid span of the body with a valid speaker.
+        #[test]
+        fn quotes_are_valid_spans_of_any_text(
+            body in "(([A-Z][a-z]{0,8}|[a-z]{1,8}|said|told|he|she|\\(|\\)|'s|[.,;:!?\"\u{201c}\u{201d}\u{2018}\u{2019}']|\\n|\\n\\n|\\PC)( |\\n){0,2}){0,100}",
+        ) {
+            let found = actors::extract("", &body, Tagger::embedded().unwrap(), Gazetteer::embedded());
+            for q in extract(&body, &found) {
+                prop_assert!(q.start <= q.end && q.end <= body.len());
+                prop_assert_eq!(body.get(q.start..q.end), Some(q.text.as_str()));
+                prop_assert!(q.speaker.is_none_or(|s| s < found.actors.len()));
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ use tantivy::DateTime;
 
 use crate::extract::actors::Actors;
 use crate::extract::gazetteer::ActorKind;
+use crate::extract::quotes::Quote;
 use crate::model::{Article, Passage};
 use crate::schema::Fields;
 
@@ -23,6 +24,7 @@ pub fn documents(
     article: &Article,
     passages: &[Passage],
     actors: &Actors,
+    quotes: &[Quote],
 ) -> Vec<TantivyDocument> {
     let key = article_key(&article.id);
     let date = article
@@ -73,6 +75,28 @@ pub fn documents(
             }
             for actor in &actors.actors {
                 doc.add_text(fields.article_actor, &actor.name);
+            }
+            // A quote belongs to the passage it starts in.
+            for q in quotes
+                .iter()
+                .filter(|q| q.start >= passage.start && q.start < passage.end)
+            {
+                doc.add_text(fields.quote, &q.text);
+                let speaker = q.speaker.map(|s| &actors.actors[s]);
+                if let Some(actor) = speaker {
+                    doc.add_text(fields.speaker_id, &actor.id);
+                    for form in &actor.forms {
+                        doc.add_text(fields.speaker, form);
+                    }
+                }
+                let record = serde_json::json!({
+                    "speaker": speaker.map(|a| a.id.as_str()),
+                    "direct": q.direct,
+                    "cue": q.cue.as_ref().map(|c| c.2.as_str()),
+                    "start": q.start,
+                    "end": q.end,
+                });
+                doc.add_text(fields.quotes, record.to_string());
             }
             doc
         })

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::extract::actors::{self, Actors};
 use crate::extract::gazetteer::Gazetteer;
 use crate::extract::ner::Tagger;
-use crate::extract::passages;
+use crate::extract::{passages, quotes};
 use crate::model::Article;
 use crate::schema::Fields;
 
@@ -366,19 +366,23 @@ fn read_one(file: &FileRef, kind: Kind, size: u64, shared: &Shared) {
     send(&mut pending, &mut issues, Some(size));
 }
 
-/// Extraction for one article: passages and actors, then documents.
+/// Extraction for one article: passages, actors and quotes, then documents.
 fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepared {
     let passages = passages::split(&article.body);
-    let actors = match extractors.tagger {
-        Some(tagger) => actors::extract(
-            &article.title,
-            &article.body,
-            tagger,
-            extractors.gazetteer(),
-        ),
-        None => Actors::default(),
+    let (actors, quotes) = match extractors.tagger {
+        Some(tagger) => {
+            let actors = actors::extract(
+                &article.title,
+                &article.body,
+                tagger,
+                extractors.gazetteer(),
+            );
+            let quotes = quotes::extract(&article.body, &actors);
+            (actors, quotes)
+        }
+        None => (Actors::default(), Vec::new()),
     };
-    let docs = document::documents(fields, &article, &passages, &actors);
+    let docs = document::documents(fields, &article, &passages, &actors, &quotes);
     Prepared {
         body_bytes: article.body.len(),
         id: article.id,

@@ -239,11 +239,15 @@ pub struct Fields {
     pub org: Field,
     pub place: Field,
     pub article_actor: Field,
+    pub speaker: Field,
+    pub speaker_id: Field,
+    pub quote: Field,
+    pub quotes: Field,
     pub topic: Field,
 }
 
 /// Every field name the code relies on, with the kind it must have.
-pub const REQUIRED_FIELDS: [(&str, FieldKind); 19] = [
+pub const REQUIRED_FIELDS: [(&str, FieldKind); 23] = [
     ("article_id", FieldKind::Text),
     ("article_key", FieldKind::U64),
     ("passage", FieldKind::U64),
@@ -262,6 +266,10 @@ pub const REQUIRED_FIELDS: [(&str, FieldKind); 19] = [
     ("org", FieldKind::Text),
     ("place", FieldKind::Text),
     ("article_actor", FieldKind::Text),
+    ("speaker", FieldKind::Text),
+    ("speaker_id", FieldKind::Text),
+    ("quote", FieldKind::Text),
+    ("quotes", FieldKind::Text),
     ("topic", FieldKind::Text),
 ];
 
@@ -288,6 +296,10 @@ impl Fields {
             org: f("org")?,
             place: f("place")?,
             article_actor: f("article_actor")?,
+            speaker: f("speaker")?,
+            speaker_id: f("speaker_id")?,
+            quote: f("quote")?,
+            quotes: f("quotes")?,
             topic: f("topic")?,
         })
     }

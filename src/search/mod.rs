@@ -6,6 +6,7 @@
 
 pub mod actors;
 mod highlight;
+pub mod quotes;
 
 use std::collections::HashMap;
 use std::ops::Bound;
