@@ -173,9 +173,14 @@ pub struct IndexArgs {
     #[arg(long = "field", value_name = "NAME=COLUMN")]
     pub fields: Vec<String>,
 
-    /// Skip actor extraction (people, organisations, places): faster, but no actor: fields.
+    /// Skip actor extraction (people, organisations, places) and quotes: faster, but no
+    /// actor or speaker fields.
     #[arg(long)]
     pub no_actors: bool,
+
+    /// Skip quote extraction (who said what): no speaker: or quote: fields.
+    #[arg(long)]
+    pub no_quotes: bool,
 
     /// Your own actors, one per line: NAME<TAB>person|organisation|place<TAB>ALIAS|ALIAS...
     /// They are found as written, and their aliases resolve to NAME.

@@ -28,6 +28,7 @@ pub fn run(index_path: &Path, args: IndexArgs) -> anyhow::Result<Outcome> {
         rebuild: args.rebuild,
         fields,
         actors: !args.no_actors,
+        quotes: !args.no_quotes,
         actors_file: args.actors.clone(),
         ..Settings::default()
     };

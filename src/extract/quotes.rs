@@ -123,6 +123,21 @@ const SPEECH_VERBS: &[&str] = &[
     "according",
 ];
 
+/// Whether a word is a speech verb, without allocating for the common lower-case word.
+fn is_speech_verb(word: &str) -> bool {
+    static VERBS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    let verbs = VERBS.get_or_init(|| SPEECH_VERBS.iter().copied().collect());
+    if word.len() > 12 {
+        return false;
+    }
+    if word.bytes().all(|b| b.is_ascii_lowercase()) {
+        verbs.contains(word)
+    } else {
+        verbs.contains(word.to_lowercase().as_str())
+    }
+}
+
 const PRONOUNS: &[&str] = &["he", "she", "they", "i", "we"];
 
 /// Role nouns that stand for a person named earlier ("the president said").
@@ -217,7 +232,7 @@ pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
     let sentences = tokens::sentences(&toks);
     let word = |i: usize| toks[i].text(body);
     let lower = |i: usize| word(i).to_lowercase();
-    let is_verb = |i: usize| SPEECH_VERBS.contains(&lower(i).as_str());
+    let is_verb = |i: usize| is_speech_verb(word(i));
     // Body mentions by token: the actor a token belongs to.
     let actor_at = |start: usize, end: usize| {
         actors
@@ -255,7 +270,10 @@ pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
         None
     };
     let token_index = |pos: usize| toks.partition_point(|t| t.end <= pos);
-    let sentence_of = |ti: usize| sentences.iter().position(|r| r.contains(&ti));
+    let sentence_of = |ti: usize| {
+        let s = sentences.partition_point(|r| r.end <= ti);
+        (s < sentences.len()).then_some(s)
+    };
 
     let mut quotes = Vec::new();
     let direct = direct_spans(body);
@@ -340,7 +358,7 @@ pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
     let inside = |pos: usize| covered.iter().any(|&(s, e)| s <= pos && pos < e + 3);
     for range in &sentences {
         for k in range.clone() {
-            if !is_verb(k) || lower(k) == "according" || inside(toks[k].start) {
+            if !is_verb(k) || word(k).eq_ignore_ascii_case("according") || inside(toks[k].start) {
                 continue;
             }
             let Some(next) = (k + 1 < range.end).then_some(k + 1) else {

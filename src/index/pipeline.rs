@@ -49,6 +49,8 @@ pub struct Settings {
     pub fields: FieldMap,
     /// Find actors (people, organisations, places) in every article.
     pub actors: bool,
+    /// Find quotes and their speakers (needs actors).
+    pub quotes: bool,
     /// A user's own list of actors (`--actors FILE`), added to the shipped gazetteers.
     pub actors_file: Option<PathBuf>,
 }
@@ -62,6 +64,7 @@ impl Default for Settings {
             rebuild: false,
             fields: FieldMap::default(),
             actors: true,
+            quotes: true,
             actors_file: None,
         }
     }
@@ -204,6 +207,7 @@ pub fn run(
         } else {
             None
         },
+        quotes: settings.quotes,
         user_gazetteer: match &settings.actors_file {
             Some(path) => Some(Gazetteer::with_user_file(path).map_err(Error::Config)?),
             None => None,
@@ -301,6 +305,7 @@ pub fn run(
 /// The extractors a run uses, loaded once.
 struct Extractors {
     tagger: Option<&'static Tagger>,
+    quotes: bool,
     user_gazetteer: Option<Gazetteer>,
 }
 
@@ -377,7 +382,11 @@ fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepar
                 tagger,
                 extractors.gazetteer(),
             );
-            let quotes = quotes::extract(&article.body, &actors);
+            let quotes = if extractors.quotes {
+                quotes::extract(&article.body, &actors)
+            } else {
+                Vec::new()
+            };
             (actors, quotes)
         }
         None => (Actors::default(), Vec::new()),
