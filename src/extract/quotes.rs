@@ -138,7 +138,8 @@ fn is_speech_verb(word: &str) -> bool {
     }
 }
 
-const PRONOUNS: &[&str] = &["he", "she", "they", "i", "we"];
+/// Third-person pronouns; "I" and "we" belong inside quotes, not to a reporter's cue.
+const PRONOUNS: &[&str] = &["he", "she", "they"];
 
 /// Role nouns that stand for a person named earlier ("the president said").
 const ROLES: &[&str] = &[
