@@ -99,6 +99,17 @@ struct IndexSummaryJson {
     writer_threads: usize,
 }
 
+/// The `data` of every JSON line of one `type`, held to its strict mirror struct.
+fn data_lines<T: serde::de::DeserializeOwned>(stdout: &[u8], kind: &str) -> Vec<T> {
+    std::str::from_utf8(stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Line>(l).unwrap())
+        .filter(|l| l.kind == kind)
+        .map(|l| serde_json::from_value(l.data).unwrap())
+        .collect()
+}
+
 fn search_json(index: &Path, args: &[&str]) -> (Vec<HitJson>, SummaryJson) {
     let out = newsdex(index)
         .arg("search")
@@ -610,14 +621,7 @@ fn actors_json(index: &Path, args: &[&str]) -> Vec<ActorJson> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut actors = Vec::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let line: Line = serde_json::from_str(line).unwrap();
-        if line.kind == "actor" {
-            actors.push(serde_json::from_value(line.data).unwrap());
-        }
-    }
-    actors
+    data_lines(&out.stdout, "actor")
 }
 
 #[test]
@@ -820,13 +824,7 @@ fn quotes_are_listed_by_speaker_and_searchable() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let quotes: Vec<QuoteJson> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Line>(l).unwrap())
-        .filter(|l| l.kind == "quote")
-        .map(|l| serde_json::from_value(l.data).unwrap())
-        .collect();
+    let quotes: Vec<QuoteJson> = data_lines(&out.stdout, "quote");
     let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
     assert_eq!(
         texts,

@@ -88,11 +88,7 @@ pub fn ner(args: EvalNerArgs) -> anyhow::Result<Outcome> {
         write_conll(path, &docs, &report.predicted)
             .with_context(|| format!("--output {}", path.display()))?;
     }
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
+    super::report(args.json, &report, |out| {
         writeln!(
             out,
             "{:<8} {:>9} {:>9} {:>9} {:>7} {:>9} {:>8}",
@@ -122,7 +118,8 @@ pub fn ner(args: EvalNerArgs) -> anyhow::Result<Outcome> {
             "{} tokens tagged in {:.3} s on one thread: {:.0} tokens/s; {:.0} tokens/s with every word already cached",
             report.tokens, report.seconds, report.tokens_per_second, report.warm_tokens_per_second
         )?;
-    }
+        Ok(())
+    })?;
     Ok(if report.scores.overall.predicted > 0 {
         Outcome::Found
     } else {
@@ -306,11 +303,7 @@ pub fn actors(args: EvalActorsArgs) -> anyhow::Result<Outcome> {
         places: l_score,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
+    super::report(args.json, &report, |out| {
         writeln!(
             out,
             "{} Reuters-21578 articles with a body, document-level codes",
@@ -347,6 +340,7 @@ pub fn actors(args: EvalActorsArgs) -> anyhow::Result<Outcome> {
             )?;
         }
         writeln!(out, "unmappable: gold codes no name maps to (a recall ceiling); unmapped: extracted actors with no code (not in precision)")?;
-    }
+        Ok(())
+    })?;
     Ok(Outcome::Found)
 }

@@ -267,17 +267,14 @@ pub fn run(args: EvalQuotesArgs) -> anyhow::Result<Outcome> {
         all,
         direct_speakers: speakers,
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        print(&mut out, &report, &args.dir)?;
-    }
+    super::report(args.json, &report, |out| {
+        print(out, &report, &args.dir)?;
+        Ok(())
+    })?;
     Ok(Outcome::Found)
 }
 
-fn print(out: &mut impl Write, r: &Report, dir: &Path) -> std::io::Result<()> {
+fn print(out: &mut dyn Write, r: &Report, dir: &Path) -> std::io::Result<()> {
     writeln!(out, "{} articles in {}", r.articles, dir.display())?;
     writeln!(
         out,

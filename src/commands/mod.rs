@@ -30,6 +30,22 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
+/// Prints a report on stdout: one JSON object with `--json`, else what `human` writes.
+fn report<T: serde::Serialize>(
+    json: bool,
+    data: &T,
+    human: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, data)?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+    } else {
+        human(&mut out)?;
+    }
+    Ok(())
+}
+
 /// Whether colour may be used on stdout: a terminal, and NO_COLOR unset or empty.
 fn stdout_wants_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())

@@ -1,6 +1,5 @@
 //! `newsdex stats`
 
-use std::io::Write;
 use std::path::Path;
 
 use newsdex::index::{self, NewsIndex};
@@ -12,11 +11,7 @@ use crate::Outcome;
 pub fn run(index_path: &Path, args: StatsArgs) -> anyhow::Result<Outcome> {
     let news = NewsIndex::open(index_path)?;
     let stats = index::stats(&news)?;
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &stats)?;
-        writeln!(out)?;
-    } else {
+    super::report(args.json, &stats, |out| {
         writeln!(out, "index           {}", index_path.display())?;
         writeln!(out, "schema version  {}", stats.schema_version)?;
         writeln!(out, "articles        {}", thousands(stats.articles))?;
@@ -47,7 +42,8 @@ pub fn run(index_path: &Path, args: StatsArgs) -> anyhow::Result<Outcome> {
                 stats.sources.len() - 20
             )?;
         }
-    }
+        Ok(())
+    })?;
     Ok(if stats.passages > 0 {
         Outcome::Found
     } else {
