@@ -54,6 +54,8 @@ pub enum Command {
     Actors(ActorsArgs),
     /// List quotes (who said what) in the passages a query matches, newest first.
     Quotes(QuotesArgs),
+    /// Count the topics of the articles a query matches.
+    Topics(TopicsArgs),
     /// Show what indexing would store for each article, without indexing: passages, actors
     /// and quotes.
     Extract(ExtractArgs),
@@ -73,6 +75,29 @@ pub enum TrainCommand {
     /// --unlabelled ../shared/data/reuters21578/sgm ../shared/data/bbc-news
     /// ../shared/data/polnear/data --out models/ner.model
     Ner(TrainNerArgs),
+    /// Train the topic classifier on a folder per label, with a label → topic mapping.
+    ///
+    /// The shipped model: newsdex train topics --labelled ../shared/data/bbc-news/bbc
+    /// --map index_schema/topic-maps/bbc.tsv --out models/topics.model
+    Topics(TrainTopicsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainTopicsArgs {
+    /// A folder with one subfolder of text files per label.
+    #[arg(long, value_name = "DIR")]
+    pub labelled: PathBuf,
+
+    /// Label → topic id, one `label<TAB>topic` per line.
+    #[arg(long, value_name = "FILE")]
+    pub map: PathBuf,
+
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 15)]
+    pub epochs: usize,
+
+    #[arg(long, default_value = "models/topics.model", value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +134,32 @@ pub enum EvalCommand {
     /// Score quote extraction against brat attribution gold in the PolNeAR layout (text/*.txt,
     /// attributions/*.ann): content spans (exact and overlapping) and speakers.
     Quotes(EvalQuotesArgs),
+    /// Topic accuracy against a folder per label and a label → topic mapping: the shipped
+    /// model, or k-fold cross-validation of training on the folder itself (--folds K).
+    Topics(EvalTopicsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalTopicsArgs {
+    /// A folder with one subfolder of text files per label.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Label → topic id, one `label<TAB>topic` per line.
+    #[arg(long, value_name = "FILE")]
+    pub map: PathBuf,
+
+    /// Cross-validate: train on k-1 folds, test on the k-th, k times.
+    #[arg(long, value_name = "K")]
+    pub folds: Option<usize>,
+
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 15)]
+    pub epochs: usize,
+
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +233,10 @@ pub struct IndexArgs {
     #[arg(long)]
     pub no_quotes: bool,
 
+    /// Skip topic assignment: no topic: field.
+    #[arg(long)]
+    pub no_topics: bool,
+
     /// Your own actors, one per line: NAME<TAB>person|organisation|place<TAB>ALIAS|ALIAS...
     /// They are found as written, and their aliases resolve to NAME.
     #[arg(long, value_name = "FILE")]
@@ -216,6 +271,11 @@ pub struct SearchArgs {
 
     #[command(flatten)]
     pub filters: FilterArgs,
+
+    /// Only articles on this topic (an id from index_schema/topics.toml, e.g. economy).
+    /// Repeatable: all of them.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Vec<String>,
 
     /// Only passages that mention this actor: a name ("Aliyev", "U.S."), or an id
     /// ("person:Ilham Aliyev"). Repeatable: all of them.
@@ -289,6 +349,20 @@ pub struct ActorsArgs {
     pub filters: FilterArgs,
 
     /// Print JSON Lines: one {"type":"actor"} per actor, then a {"type":"summary"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    /// A query, as for `newsdex search`; default: every passage.
+    #[arg(value_name = "QUERY", default_value = "*")]
+    pub query: String,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Print JSON Lines: one {"type":"topic"} per topic, then a {"type":"summary"}.
     #[arg(long)]
     pub json: bool,
 }

@@ -858,3 +858,40 @@ fn quotes_are_listed_by_speaker_and_searchable() {
     );
     assert_eq!(search_json(&index, &["quote:\"dam is safe\""]).0.len(), 1);
 }
+
+// # Topics
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopicJson {
+    id: String,
+    name: String,
+    passages: u64,
+    articles: u64,
+}
+
+#[test]
+fn topics_are_assigned_counted_and_filterable() {
+    let (_tmp, index) = sample_index();
+    let out = newsdex(&index).args(["topics", "--json"]).output().unwrap();
+    let topics: Vec<TopicJson> = data_lines(&out.stdout, "topic");
+    let ids: Vec<&str> = topics.iter().map(|t| t.id.as_str()).collect();
+    for id in ["economy", "sport", "disaster", "politics"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(topics
+        .iter()
+        .all(|t| t.articles >= 1 && t.articles <= t.passages && !t.name.is_empty()));
+    assert!(topics.windows(2).all(|w| w[0].articles >= w[1].articles));
+    let (hits, _) = search_json(&index, &["*", "--topic", "disaster", "-n", "50"]);
+    let titles: Vec<&str> = hits.iter().map(|h| h.title.as_str()).collect();
+    assert!(
+        titles.contains(&"Magnitude 6.8 Earthquake Shakes Northern Chile"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Wildfire Forces Evacuation of Fort Nelson"),
+        "{titles:?}"
+    );
+    assert!(!titles.contains(&"Central Bank Holds Rates, Hints at Cut in Summer"));
+}

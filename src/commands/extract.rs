@@ -8,6 +8,7 @@ use newsdex::extract::gazetteer::Gazetteer;
 use newsdex::extract::ner::Tagger;
 use newsdex::extract::passages;
 use newsdex::extract::quotes::{self, Quote};
+use newsdex::extract::topics::{Assigned, Classifier};
 use newsdex::model::{Article, Passage};
 use serde::Serialize;
 
@@ -25,6 +26,7 @@ struct Extraction<'a> {
     passages: Vec<[usize; 2]>,
     actors: &'a Actors,
     quotes: &'a [Quote],
+    topics: &'a [Assigned],
 }
 
 pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
@@ -54,10 +56,11 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
                 let passages = passages::split(&article.body);
                 let found = actors::extract(&article.title, &article.body, tagger, gazetteer);
                 let said = quotes::extract(&article.body, &found);
+                let about = Classifier::embedded().assign(&article.title, &article.body);
                 let written = if args.json {
-                    write_json(&mut out, &article, &passages, &found, &said)
+                    write_json(&mut out, &article, &passages, &found, &said, &about)
                 } else {
-                    write_text(&mut out, &article, &passages, &found, &said)
+                    write_text(&mut out, &article, &passages, &found, &said, &about)
                 };
                 if let Err(e) = written {
                     failed.get_or_insert(e);
@@ -86,6 +89,7 @@ fn write_json(
     passages: &[Passage],
     actors: &Actors,
     quotes: &[Quote],
+    topics: &[Assigned],
 ) -> std::io::Result<()> {
     let data = Extraction {
         id: &a.id,
@@ -96,6 +100,7 @@ fn write_json(
         passages: passages.iter().map(|p| [p.start, p.end]).collect(),
         actors,
         quotes,
+        topics,
     };
     newsdex::output::json::write_line(out, "article", &data)
 }
@@ -106,6 +111,7 @@ fn write_text(
     passages: &[Passage],
     actors: &Actors,
     quotes: &[Quote],
+    topics: &[Assigned],
 ) -> std::io::Result<()> {
     writeln!(out, "== {}", a.path)?;
     writeln!(out, "title    {}", a.title)?;
@@ -116,6 +122,11 @@ fn write_text(
         writeln!(out, "source   {s}")?;
     }
     writeln!(out, "id       {}", a.id)?;
+    let topic_list: Vec<String> = topics
+        .iter()
+        .map(|t| format!("{} {:.2}", t.id, t.score))
+        .collect();
+    writeln!(out, "topics   {}", topic_list.join(", "))?;
     writeln!(out, "passages {}", passages.len())?;
     for (i, p) in passages.iter().enumerate() {
         writeln!(

@@ -29,6 +29,7 @@ pub fn run(index_path: &Path, args: IndexArgs) -> anyhow::Result<Outcome> {
         fields,
         actors: !args.no_actors,
         quotes: !args.no_quotes,
+        topics: !args.no_topics,
         actors_file: args.actors.clone(),
         ..Settings::default()
     };

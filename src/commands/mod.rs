@@ -8,6 +8,8 @@ mod index;
 mod quotes;
 mod search;
 mod stats;
+mod topics;
+mod topics_count;
 mod train;
 
 use std::io::IsTerminal;
@@ -22,11 +24,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Stats(args) => stats::run(&cli.index, args),
         Command::Actors(args) => actors::run(&cli.index, args),
         Command::Quotes(args) => quotes::run(&cli.index, args),
+        Command::Topics(args) => topics_count::run(&cli.index, args),
         Command::Extract(args) => extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => train::ner(args),
+        Command::Train(TrainCommand::Topics(args)) => topics::train(args),
         Command::Eval(EvalCommand::Ner(args)) => eval::ner(args),
         Command::Eval(EvalCommand::Actors(args)) => eval::actors(args),
         Command::Eval(EvalCommand::Quotes(args)) => eval_quotes::run(args),
+        Command::Eval(EvalCommand::Topics(args)) => topics::eval(args),
     }
 }
 

@@ -6,3 +6,4 @@ pub mod ner;
 pub mod passages;
 pub mod quotes;
 pub mod tokens;
+pub mod topics;

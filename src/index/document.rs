@@ -6,6 +6,7 @@ use tantivy::DateTime;
 use crate::extract::actors::Actors;
 use crate::extract::gazetteer::ActorKind;
 use crate::extract::quotes::Quote;
+use crate::extract::topics::Assigned;
 use crate::model::{Article, Passage};
 use crate::schema::Fields;
 
@@ -25,6 +26,7 @@ pub fn documents(
     passages: &[Passage],
     actors: &Actors,
     quotes: &[Quote],
+    topics: &[Assigned],
 ) -> Vec<TantivyDocument> {
     let key = article_key(&article.id);
     let date = article
@@ -75,6 +77,9 @@ pub fn documents(
             }
             for actor in &actors.actors {
                 doc.add_text(fields.article_actor, &actor.name);
+            }
+            for topic in topics {
+                doc.add_text(fields.topic, &topic.id);
             }
             // A quote belongs to the passage it starts in.
             for q in quotes

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::extract::actors::{self, Actors};
 use crate::extract::gazetteer::Gazetteer;
 use crate::extract::ner::Tagger;
+use crate::extract::topics::Classifier;
 use crate::extract::{passages, quotes};
 use crate::model::Article;
 use crate::schema::Fields;
@@ -51,6 +52,8 @@ pub struct Settings {
     pub actors: bool,
     /// Find quotes and their speakers (needs actors).
     pub quotes: bool,
+    /// Assign topics from `index_schema/topics.toml`.
+    pub topics: bool,
     /// A user's own list of actors (`--actors FILE`), added to the shipped gazetteers.
     pub actors_file: Option<PathBuf>,
 }
@@ -65,6 +68,7 @@ impl Default for Settings {
             fields: FieldMap::default(),
             actors: true,
             quotes: true,
+            topics: true,
             actors_file: None,
         }
     }
@@ -208,6 +212,7 @@ pub fn run(
             None
         },
         quotes: settings.quotes,
+        topics: settings.topics.then(Classifier::embedded),
         user_gazetteer: match &settings.actors_file {
             Some(path) => Some(Gazetteer::with_user_file(path).map_err(Error::Config)?),
             None => None,
@@ -306,6 +311,7 @@ pub fn run(
 struct Extractors {
     tagger: Option<&'static Tagger>,
     quotes: bool,
+    topics: Option<&'static Classifier>,
     user_gazetteer: Option<Gazetteer>,
 }
 
@@ -391,7 +397,11 @@ fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepar
         }
         None => (Actors::default(), Vec::new()),
     };
-    let docs = document::documents(fields, &article, &passages, &actors, &quotes);
+    let topics = extractors
+        .topics
+        .map(|c| c.assign(&article.title, &article.body))
+        .unwrap_or_default();
+    let docs = document::documents(fields, &article, &passages, &actors, &quotes, &topics);
     Prepared {
         body_bytes: article.body.len(),
         id: article.id,

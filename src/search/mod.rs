@@ -7,6 +7,7 @@
 pub mod actors;
 mod highlight;
 pub mod quotes;
+pub mod topics;
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -50,6 +51,8 @@ pub struct Request {
     pub sort: Sort,
     /// Match passages with any query term rather than all of them.
     pub match_any: bool,
+    /// Only articles on all these topics (vocabulary ids).
+    pub topics: Vec<String>,
     /// Only passages that mention all these actors (ids such as `person:Ilham Aliyev`; matched
     /// by canonical name).
     pub actor_ids: Vec<String>,
@@ -68,6 +71,7 @@ impl Default for Request {
             sort: Sort::Relevance,
             match_any: false,
             actor_ids: Vec::new(),
+            topics: Vec::new(),
         }
     }
 }
@@ -200,6 +204,13 @@ pub(crate) fn with_filters(
             })
             .collect();
         clauses.push((Occur::Must, Box::new(BooleanQuery::new(any_source))));
+    }
+    for topic in &request.topics {
+        let term = Term::from_field_text(f.topic, &topic.to_lowercase());
+        clauses.push((
+            Occur::Must,
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        ));
     }
     for id in &request.actor_ids {
         // The `actor` field holds the canonical name, lower-cased (the keyword analyzer).

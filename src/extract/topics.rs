@@ -1,0 +1,379 @@
+//! Topics: what an article is about, from the vocabulary in `index_schema/topics.toml`.
+//!
+//! Two signals are combined. A linear classifier (averaged perceptron over word stems of title
+//! and body) scores the topics it has training examples for; it is trained by
+//! `newsdex train topics` and shipped in `models/topics.model`. Cue terms score every topic by
+//! their density in the article, so topics without examples can still be assigned.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream};
+
+const VOCABULARY: &str = include_str!("../../index_schema/topics.toml");
+const EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/topics.model");
+const MAGIC: &[u8; 8] = b"NDXTOP01";
+
+/// One topic of the vocabulary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    pub id: String,
+    pub name: String,
+    pub subtopics: Vec<String>,
+    pub cues: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Vocabulary {
+    version: u32,
+    #[serde(rename = "topic")]
+    topics: Vec<Topic>,
+}
+
+/// A topic assigned to an article, with its score (0..1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assigned {
+    pub id: String,
+    pub score: f32,
+}
+
+/// The vocabulary, loaded once.
+pub fn vocabulary() -> &'static [Topic] {
+    static V: OnceLock<Vec<Topic>> = OnceLock::new();
+    V.get_or_init(|| {
+        toml::from_str::<Vocabulary>(VOCABULARY)
+            .map(|v| {
+                let _ = v.version;
+                v.topics
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// Lower-cased, stemmed words of a text, hashed: the classifier's features.
+pub fn stems(text: &str) -> Vec<u64> {
+    thread_local! {
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(
+            TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(Stemmer::default()).build(),
+        );
+    }
+    ANALYZER.with(|a| {
+        let mut a = a.borrow_mut();
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::with_capacity(text.len() / 6);
+        while stream.advance() {
+            let t = &stream.token().text;
+            if t.len() > 1 && !t.bytes().all(|b| b.is_ascii_digit()) {
+                out.push(hash(t));
+            }
+        }
+        out
+    })
+}
+
+fn hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Trained weights: for each stem, one weight per trained topic.
+#[derive(Debug, Default, Clone)]
+pub struct Model {
+    /// Vocabulary ids of the topics the classifier scores, in weight order.
+    pub topics: Vec<String>,
+    pub weights: FxHashMap<u64, Vec<f32>>,
+}
+
+impl Model {
+    pub fn to_bytes(&self) -> std::io::Result<Vec<u8>> {
+        let mut raw = Vec::new();
+        raw.extend_from_slice(MAGIC);
+        raw.extend_from_slice(&(self.topics.len() as u32).to_le_bytes());
+        for t in &self.topics {
+            raw.extend_from_slice(&(t.len() as u16).to_le_bytes());
+            raw.extend_from_slice(t.as_bytes());
+        }
+        let mut rows: Vec<(&u64, &Vec<f32>)> = self.weights.iter().collect();
+        rows.sort_by_key(|(h, _)| **h);
+        raw.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+        for (h, w) in rows {
+            raw.extend_from_slice(&h.to_le_bytes());
+            for v in w {
+                raw.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        let mut out = Vec::new();
+        let mut enc = zstd::Encoder::new(&mut out, 19)?;
+        enc.write_all(&raw)?;
+        enc.finish()?;
+        Ok(out)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<Model> {
+        let mut raw = Vec::new();
+        zstd::Decoder::new(bytes).ok()?.read_to_end(&mut raw).ok()?;
+        let mut at = 0;
+        let mut take = |n: usize| -> Option<&[u8]> {
+            let s = raw.get(at..at + n)?;
+            at += n;
+            Some(s)
+        };
+        if take(8)? != MAGIC {
+            return None;
+        }
+        let n = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+        let mut topics = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = u16::from_le_bytes(take(2)?.try_into().ok()?) as usize;
+            topics.push(String::from_utf8(take(len)?.to_vec()).ok()?);
+        }
+        let rows = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+        let mut weights = FxHashMap::default();
+        for _ in 0..rows {
+            let h = u64::from_le_bytes(take(8)?.try_into().ok()?);
+            let mut w = Vec::with_capacity(n);
+            for _ in 0..n {
+                w.push(f32::from_le_bytes(take(4)?.try_into().ok()?));
+            }
+            weights.insert(h, w);
+        }
+        Some(Model { topics, weights })
+    }
+}
+
+/// Trains the classifier on (text, topic index into `topics`) examples: averaged perceptron,
+/// a fixed example order per epoch from a fixed seed, so the same data gives the same model.
+pub fn train(examples: &[(String, usize)], topics: Vec<String>, epochs: usize) -> Model {
+    let k = topics.len();
+    let features: Vec<Vec<u64>> = examples.iter().map(|(t, _)| stems(t)).collect();
+    let mut w: FxHashMap<u64, Vec<f32>> = FxHashMap::default();
+    let mut totals: FxHashMap<u64, Vec<f64>> = FxHashMap::default();
+    let mut stamps: FxHashMap<u64, Vec<u64>> = FxHashMap::default();
+    let mut clock = 1u64;
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..epochs {
+        for i in (1..order.len()).rev() {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            order.swap(i, (rng % (i as u64 + 1)) as usize);
+        }
+        for &e in &order {
+            let scores = score(&w, &features[e], k);
+            let predicted = argmax(&scores);
+            let gold = examples[e].1;
+            if predicted != gold {
+                for f in &features[e] {
+                    let row = w.entry(*f).or_insert_with(|| vec![0.0; k]);
+                    let total = totals.entry(*f).or_insert_with(|| vec![0.0; k]);
+                    let stamp = stamps.entry(*f).or_insert_with(|| vec![0; k]);
+                    for (topic, delta) in [(gold, 1.0f32), (predicted, -1.0)] {
+                        total[topic] += (clock - stamp[topic]) as f64 * f64::from(row[topic]);
+                        stamp[topic] = clock;
+                        row[topic] += delta;
+                    }
+                }
+            }
+            clock += 1;
+        }
+    }
+    let weights = w
+        .into_iter()
+        .map(|(f, row)| {
+            let total = &totals[&f];
+            let stamp = &stamps[&f];
+            let avg = (0..k)
+                .map(|t| {
+                    ((total[t] + (clock - stamp[t]) as f64 * f64::from(row[t])) / clock as f64)
+                        as f32
+                })
+                .collect();
+            (f, avg)
+        })
+        .collect();
+    Model { topics, weights }
+}
+
+fn score(w: &FxHashMap<u64, Vec<f32>>, features: &[u64], k: usize) -> Vec<f32> {
+    let mut s = vec![0f32; k];
+    for f in features {
+        if let Some(row) = w.get(f) {
+            for (a, b) in s.iter_mut().zip(row) {
+                *a += b;
+            }
+        }
+    }
+    s
+}
+
+fn argmax(s: &[f32]) -> usize {
+    s.iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+            if v > best.1 {
+                (i, v)
+            } else {
+                best
+            }
+        })
+        .0
+}
+
+/// The classifier with the cue terms of the vocabulary.
+pub struct Classifier {
+    model: Model,
+    /// Cue stem → topic indices in the vocabulary.
+    cues: HashMap<u64, Vec<usize>>,
+}
+
+/// Cue hits per 100 words at which a topic counts fully.
+const CUE_DENSITY: f32 = 1.5;
+/// Softens the classifier's scores into probabilities: it has seen five topics only, so it
+/// must not be sure about an article on a sixth.
+const TEMPERATURE: f32 = 150.0;
+/// Scores below this are not assigned.
+const MIN_SCORE: f32 = 0.5;
+
+impl Classifier {
+    /// The shipped classifier, loaded once.
+    pub fn embedded() -> &'static Classifier {
+        static C: OnceLock<Classifier> = OnceLock::new();
+        C.get_or_init(|| Classifier::new(Model::from_bytes(EMBEDDED_MODEL).unwrap_or_default()))
+    }
+
+    pub fn new(model: Model) -> Classifier {
+        let mut cues: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (i, topic) in vocabulary().iter().enumerate() {
+            for cue in &topic.cues {
+                for h in stems(cue) {
+                    cues.entry(h).or_default().push(i);
+                }
+            }
+        }
+        Classifier { model, cues }
+    }
+
+    /// The topics of an article, best first, each with a score in 0..1.
+    pub fn assign(&self, title: &str, body: &str) -> Vec<Assigned> {
+        let mut features = stems(title);
+        features.extend(stems(body));
+        self.assign_features(&features)
+    }
+
+    fn assign_features(&self, features: &[u64]) -> Vec<Assigned> {
+        let vocab = vocabulary();
+        // Cue terms: density per 100 words, full at CUE_DENSITY.
+        let mut hits = vec![0u32; vocab.len()];
+        for f in features {
+            if let Some(topics) = self.cues.get(f) {
+                for &t in topics {
+                    hits[t] += 1;
+                }
+            }
+        }
+        let words = features.len().max(1) as f32;
+        let cue: Vec<f32> = hits
+            .iter()
+            .map(|h| (*h as f32 * 100.0 / words / CUE_DENSITY).min(1.0))
+            .collect();
+        let strongest_cue = cue.iter().copied().fold(0.0f32, f32::max).max(1e-6);
+        let mut scores: Vec<f32> = cue.iter().map(|c| c * 0.9).collect();
+        // The classifier knows only the topics it was trained on, and calls any article one of
+        // them: its topic counts in full only where the cue terms agree that it is the subject.
+        if !self.model.topics.is_empty() {
+            let per = 100.0 / words;
+            let raw: Vec<f32> = score(&self.model.weights, features, self.model.topics.len())
+                .iter()
+                .map(|s| s * per)
+                .collect();
+            let max = raw.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let exp: Vec<f32> = raw
+                .iter()
+                .map(|s| ((s - max) / TEMPERATURE).exp())
+                .collect();
+            let sum: f32 = exp.iter().sum();
+            for (t, e) in self.model.topics.iter().zip(&exp) {
+                if let Some(i) = vocab.iter().position(|v| &v.id == t) {
+                    let agreement = 0.3 + 0.7 * (cue[i] / strongest_cue).min(1.0);
+                    scores[i] = scores[i].max(e / sum * agreement);
+                }
+            }
+        }
+        let mut out: Vec<Assigned> = vocab
+            .iter()
+            .zip(&scores)
+            .filter(|(_, s)| **s >= MIN_SCORE)
+            .map(|(t, s)| Assigned {
+                id: t.id.clone(),
+                score: (s * 1000.0).round() / 1000.0,
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        out
+    }
+
+    /// The single best topic among `candidates` (vocabulary ids), for accuracy against a label.
+    pub fn best_of(&self, title: &str, body: &str) -> Option<String> {
+        let mut features = stems(title);
+        features.extend(stems(body));
+        let raw = score(&self.model.weights, &features, self.model.topics.len());
+        (!self.model.topics.is_empty()).then(|| self.model.topics[argmax(&raw)].clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_has_the_news_topics() {
+        let ids: Vec<&str> = vocabulary().iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids.len(), 17);
+        for id in [
+            "politics",
+            "conflict",
+            "diplomacy",
+            "economy",
+            "sport",
+            "weather",
+            "disaster",
+        ] {
+            assert!(ids.contains(&id), "{id}");
+        }
+    }
+
+    #[test]
+    fn cue_terms_assign_topics_without_training() {
+        let c = Classifier::new(Model::default());
+        let t = c.assign("Troops Pull Back", "The army said troops and soldiers left after the ceasefire; missiles and weapons were moved. War ended.");
+        assert_eq!(t.first().map(|a| a.id.as_str()), Some("conflict"), "{t:?}");
+    }
+
+    #[test]
+    fn the_classifier_learns_from_examples_and_round_trips() {
+        let examples = vec![
+            ("shares profits market bank".to_string(), 0),
+            ("goal match striker league".to_string(), 1),
+            ("market investors shares fell".to_string(), 0),
+            ("league champions goal keeper".to_string(), 1),
+        ];
+        let model = train(&examples, vec!["economy".into(), "sport".into()], 5);
+        let again = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
+        let c = Classifier::new(again);
+        assert_eq!(
+            c.best_of("", "the striker scored a goal").as_deref(),
+            Some("sport")
+        );
+        assert_eq!(
+            c.best_of("", "bank shares rose").as_deref(),
+            Some("economy")
+        );
+    }
+}
