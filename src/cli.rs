@@ -80,6 +80,21 @@ pub enum TrainCommand {
     /// The shipped model: newsdex train topics --labelled ../shared/data/bbc-news/bbc
     /// --map index_schema/topic-maps/bbc.tsv --out models/topics.model
     Topics(TrainTopicsArgs),
+    /// Learn the background word statistics keyphrases are scored against.
+    ///
+    /// The shipped table: newsdex train keyphrases --unlabelled ../shared/data/reuters21578/sgm
+    /// ../shared/data/bbc-news ../shared/data/polnear/data --out models/keyphrases.model
+    Keyphrases(TrainKeyphrasesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainKeyphrasesArgs {
+    /// Archives of news (anything `newsdex index` reads).
+    #[arg(long, required = true, num_args = 1.., value_name = "DIR")]
+    pub unlabelled: Vec<PathBuf>,
+
+    #[arg(long, default_value = "models/keyphrases.model", value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +152,20 @@ pub enum EvalCommand {
     /// Topic accuracy against a folder per label and a label → topic mapping: the shipped
     /// model, or k-fold cross-validation of training on the folder itself (--folds K).
     Topics(EvalTopicsArgs),
+    /// Keyphrase F1@10 against gold keyphrase files (the 500N-KPCrowd layout: docsutf8/*.txt
+    /// and keys/*.key), matching stemmed words.
+    Keyphrases(EvalKeyphrasesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalKeyphrasesArgs {
+    /// A folder with docsutf8/ and keys/.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -233,7 +262,7 @@ pub struct IndexArgs {
     #[arg(long)]
     pub no_quotes: bool,
 
-    /// Skip topic assignment: no topic: field.
+    /// Skip topics and keyphrases: no topic: or keyphrase: fields.
     #[arg(long)]
     pub no_topics: bool,
 

@@ -5,6 +5,7 @@ use std::io::{BufWriter, Write};
 use newsdex::archive::{self, FieldMap, Record};
 use newsdex::extract::actors::{self, Actors};
 use newsdex::extract::gazetteer::Gazetteer;
+use newsdex::extract::keyphrases::{self, Background, Keyphrase};
 use newsdex::extract::ner::Tagger;
 use newsdex::extract::passages;
 use newsdex::extract::quotes::{self, Quote};
@@ -27,6 +28,7 @@ struct Extraction<'a> {
     actors: &'a Actors,
     quotes: &'a [Quote],
     topics: &'a [Assigned],
+    keyphrases: &'a [Keyphrase],
 }
 
 pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
@@ -57,10 +59,16 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
                 let found = actors::extract(&article.title, &article.body, tagger, gazetteer);
                 let said = quotes::extract(&article.body, &found);
                 let about = Classifier::embedded().assign(&article.title, &article.body);
+                let phrases =
+                    keyphrases::extract(&article.title, &article.body, Background::embedded(), 8);
                 let written = if args.json {
-                    write_json(&mut out, &article, &passages, &found, &said, &about)
+                    write_json(
+                        &mut out, &article, &passages, &found, &said, &about, &phrases,
+                    )
                 } else {
-                    write_text(&mut out, &article, &passages, &found, &said, &about)
+                    write_text(
+                        &mut out, &article, &passages, &found, &said, &about, &phrases,
+                    )
                 };
                 if let Err(e) = written {
                     failed.get_or_insert(e);
@@ -90,6 +98,7 @@ fn write_json(
     actors: &Actors,
     quotes: &[Quote],
     topics: &[Assigned],
+    keyphrases: &[Keyphrase],
 ) -> std::io::Result<()> {
     let data = Extraction {
         id: &a.id,
@@ -101,6 +110,7 @@ fn write_json(
         actors,
         quotes,
         topics,
+        keyphrases,
     };
     newsdex::output::json::write_line(out, "article", &data)
 }
@@ -112,6 +122,7 @@ fn write_text(
     actors: &Actors,
     quotes: &[Quote],
     topics: &[Assigned],
+    keyphrases: &[Keyphrase],
 ) -> std::io::Result<()> {
     writeln!(out, "== {}", a.path)?;
     writeln!(out, "title    {}", a.title)?;
@@ -127,6 +138,8 @@ fn write_text(
         .map(|t| format!("{} {:.2}", t.id, t.score))
         .collect();
     writeln!(out, "topics   {}", topic_list.join(", "))?;
+    let phrase_list: Vec<&str> = keyphrases.iter().map(|k| k.phrase.as_str()).collect();
+    writeln!(out, "keyphrases {}", phrase_list.join(" | "))?;
     writeln!(out, "passages {}", passages.len())?;
     for (i, p) in passages.iter().enumerate() {
         writeln!(

@@ -5,6 +5,7 @@ mod eval;
 mod eval_quotes;
 mod extract;
 mod index;
+mod keyphrases;
 mod quotes;
 mod search;
 mod stats;
@@ -28,10 +29,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Extract(args) => extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => train::ner(args),
         Command::Train(TrainCommand::Topics(args)) => topics::train(args),
+        Command::Train(TrainCommand::Keyphrases(args)) => keyphrases::train(args),
         Command::Eval(EvalCommand::Ner(args)) => eval::ner(args),
         Command::Eval(EvalCommand::Actors(args)) => eval::actors(args),
         Command::Eval(EvalCommand::Quotes(args)) => eval_quotes::run(args),
         Command::Eval(EvalCommand::Topics(args)) => topics::eval(args),
+        Command::Eval(EvalCommand::Keyphrases(args)) => keyphrases::eval(args),
     }
 }
 

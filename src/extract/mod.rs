@@ -2,6 +2,7 @@
 
 pub mod actors;
 pub mod gazetteer;
+pub mod keyphrases;
 pub mod ner;
 pub mod passages;
 pub mod quotes;

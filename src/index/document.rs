@@ -5,6 +5,7 @@ use tantivy::DateTime;
 
 use crate::extract::actors::Actors;
 use crate::extract::gazetteer::ActorKind;
+use crate::extract::keyphrases::Keyphrase;
 use crate::extract::quotes::Quote;
 use crate::extract::topics::Assigned;
 use crate::model::{Article, Passage};
@@ -27,6 +28,7 @@ pub fn documents(
     actors: &Actors,
     quotes: &[Quote],
     topics: &[Assigned],
+    keyphrases: &[Keyphrase],
 ) -> Vec<TantivyDocument> {
     let key = article_key(&article.id);
     let date = article
@@ -80,6 +82,9 @@ pub fn documents(
             }
             for topic in topics {
                 doc.add_text(fields.topic, &topic.id);
+            }
+            for k in keyphrases {
+                doc.add_text(fields.keyphrase, &k.phrase);
             }
             // A quote belongs to the passage it starts in.
             for q in quotes

@@ -21,6 +21,7 @@ use crate::archive::{self, FieldMap, FileRef, Issue, IssueKind, Kind, ReadContex
 use crate::error::{Error, Result};
 use crate::extract::actors::{self, Actors};
 use crate::extract::gazetteer::Gazetteer;
+use crate::extract::keyphrases::{self, Background};
 use crate::extract::ner::Tagger;
 use crate::extract::topics::Classifier;
 use crate::extract::{passages, quotes};
@@ -401,7 +402,20 @@ fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepar
         .topics
         .map(|c| c.assign(&article.title, &article.body))
         .unwrap_or_default();
-    let docs = document::documents(fields, &article, &passages, &actors, &quotes, &topics);
+    // Keyphrases go with topics: both say what the article is about.
+    let keyphrases = match extractors.topics {
+        Some(_) => keyphrases::extract(&article.title, &article.body, Background::embedded(), 8),
+        None => Vec::new(),
+    };
+    let docs = document::documents(
+        fields,
+        &article,
+        &passages,
+        &actors,
+        &quotes,
+        &topics,
+        &keyphrases,
+    );
     Prepared {
         body_bytes: article.body.len(),
         id: article.id,

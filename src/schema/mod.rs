@@ -243,11 +243,12 @@ pub struct Fields {
     pub speaker_id: Field,
     pub quote: Field,
     pub quotes: Field,
+    pub keyphrase: Field,
     pub topic: Field,
 }
 
 /// Every field name the code relies on, with the kind it must have.
-pub const REQUIRED_FIELDS: [(&str, FieldKind); 23] = [
+pub const REQUIRED_FIELDS: [(&str, FieldKind); 24] = [
     ("article_id", FieldKind::Text),
     ("article_key", FieldKind::U64),
     ("passage", FieldKind::U64),
@@ -270,6 +271,7 @@ pub const REQUIRED_FIELDS: [(&str, FieldKind); 23] = [
     ("speaker_id", FieldKind::Text),
     ("quote", FieldKind::Text),
     ("quotes", FieldKind::Text),
+    ("keyphrase", FieldKind::Text),
     ("topic", FieldKind::Text),
 ];
 
@@ -300,6 +302,7 @@ impl Fields {
             speaker_id: f("speaker_id")?,
             quote: f("quote")?,
             quotes: f("quotes")?,
+            keyphrase: f("keyphrase")?,
             topic: f("topic")?,
         })
     }
