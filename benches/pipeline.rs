@@ -193,6 +193,17 @@ fn actors(c: &mut Criterion) {
             )
         })
     });
+    // What issue 4 adds per article, given the actors: quotes, topics and keyphrases.
+    let found = extraction::extract("Talks Resume", &text, tagger, Gazetteer::embedded());
+    group.bench_function("quotes_topics_keyphrases", |b| {
+        b.iter(|| {
+            let q = newsdex::extract::quotes::extract(black_box(&text), &found);
+            let t = newsdex::extract::topics::Classifier::embedded().assign("Talks Resume", &text);
+            let background = newsdex::extract::keyphrases::Background::embedded();
+            let k = newsdex::extract::keyphrases::extract("Talks Resume", &text, background, 8);
+            (q, t, k)
+        })
+    });
     group.finish();
 }
 
