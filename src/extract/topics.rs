@@ -319,7 +319,7 @@ impl Classifier {
         out
     }
 
-    /// The single best topic among `candidates` (vocabulary ids), for accuracy against a label.
+    /// The classifier's best topic (no cue terms), for accuracy against a labelled collection.
     pub fn best_of(&self, title: &str, body: &str) -> Option<String> {
         let mut features = stems(title);
         features.extend(stems(body));
