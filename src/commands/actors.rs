@@ -45,12 +45,10 @@ pub fn run(index_path: &Path, args: ActorsArgs) -> anyhow::Result<Outcome> {
     let counts = actors::count(&news, &searcher, &request, kind, args.top)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
-        for c in &counts {
-            json::write_line(&mut out, "actor", c)?;
-        }
-        json::write_line(
+        json::write_list(
             &mut out,
-            "summary",
+            "actor",
+            &counts,
             &Summary {
                 query: &args.query,
                 with: with.as_deref(),

@@ -31,12 +31,10 @@ pub fn run(index_path: &Path, args: QuotesArgs) -> anyhow::Result<Outcome> {
     let found = quotes::find(&news, &searcher, &request, speaker.as_deref(), args.limit)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
-        for q in &found {
-            json::write_line(&mut out, "quote", q)?;
-        }
-        json::write_line(
+        json::write_list(
             &mut out,
-            "summary",
+            "quote",
+            &found,
             &Summary {
                 query: &args.query,
                 speaker: speaker.as_deref(),

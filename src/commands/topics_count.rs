@@ -29,12 +29,10 @@ pub fn run(index_path: &Path, args: TopicsArgs) -> anyhow::Result<Outcome> {
     )?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
-        for c in &counts {
-            json::write_line(&mut out, "topic", c)?;
-        }
-        json::write_line(
+        json::write_list(
             &mut out,
-            "summary",
+            "topic",
+            &counts,
             &Summary {
                 query: &args.query,
                 topics: counts.len(),

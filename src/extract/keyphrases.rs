@@ -7,7 +7,6 @@
 //! appears; phrases of two words or more are preferred, and a phrase inside a better one is
 //! dropped.
 
-use std::io::{Read, Write};
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
@@ -273,19 +272,11 @@ impl Background {
         for (w, n) in words {
             raw.push_str(&format!("{w}\t{n}\n"));
         }
-        let mut out = Vec::new();
-        let mut enc = zstd::Encoder::new(&mut out, 19)?;
-        enc.write_all(raw.as_bytes())?;
-        enc.finish()?;
-        Ok(out)
+        zstd::encode_all(raw.as_bytes(), 19)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Background> {
-        let mut raw = String::new();
-        zstd::Decoder::new(bytes)
-            .ok()?
-            .read_to_string(&mut raw)
-            .ok()?;
+        let raw = String::from_utf8(zstd::decode_all(bytes).ok()?).ok()?;
         let mut lines = raw.lines();
         let documents = lines.next()?.strip_prefix("NDXKEY01\t")?.parse().ok()?;
         let df = lines

@@ -6,7 +6,6 @@
 //! their density in the article, so topics without examples can still be assigned.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
@@ -108,16 +107,11 @@ impl Model {
                 raw.extend_from_slice(&v.to_le_bytes());
             }
         }
-        let mut out = Vec::new();
-        let mut enc = zstd::Encoder::new(&mut out, 19)?;
-        enc.write_all(&raw)?;
-        enc.finish()?;
-        Ok(out)
+        zstd::encode_all(&raw[..], 19)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Model> {
-        let mut raw = Vec::new();
-        zstd::Decoder::new(bytes).ok()?.read_to_end(&mut raw).ok()?;
+        let raw = zstd::decode_all(bytes).ok()?;
         let mut at = 0;
         let mut take = |n: usize| -> Option<&[u8]> {
             let s = raw.get(at..at + n)?;

@@ -32,3 +32,16 @@ pub fn write_line<W: Write, T: Serialize>(out: &mut W, kind: &str, data: &T) -> 
     serde_json::to_writer(&mut *out, &Message { kind, data })?;
     out.write_all(b"\n")
 }
+
+/// Writes one `kind` line per item, then the `summary` line: the shape of every listing.
+pub fn write_list<W: Write, T: Serialize, S: Serialize>(
+    out: &mut W,
+    kind: &str,
+    items: &[T],
+    summary: &S,
+) -> io::Result<()> {
+    for item in items {
+        write_line(out, kind, item)?;
+    }
+    write_line(out, "summary", summary)
+}

@@ -4,14 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::agg_result::{
-    AggregationResult, AggregationResults, BucketResult, MetricResult,
-};
-use tantivy::aggregation::{AggContextParams, AggregationCollector};
 use tantivy::Searcher;
 
-use super::{parse_query, with_filters, Request};
+use super::{value_counts, Request};
 use crate::error::{Error, Result};
 use crate::extract::gazetteer::{ActorKind, Gazetteer};
 use crate::index::NewsIndex;
@@ -116,52 +111,25 @@ pub fn count(
     kind: Option<ActorKind>,
     top: usize,
 ) -> Result<Vec<Count>> {
-    let query = with_filters(
-        news,
-        parse_query(news, &request.query, request.match_any)?,
-        request,
-    );
     // Ask for more buckets than shown, since some are filtered out by kind afterwards.
     let size = if kind.is_some() || !request.actor_ids.is_empty() {
         (top * 20).max(1000)
     } else {
         top + request.actor_ids.len()
     };
-    let aggs: Aggregations = serde_json::from_value(serde_json::json!({
-        "actors": {
-            "terms": { "field": "actor_id", "size": size, "order": { "_count": "desc" } },
-            "aggs": { "articles": { "cardinality": { "field": "article_key" } } }
-        }
-    }))
-    .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
-    let results: AggregationResults = searcher.search(
-        &*query,
-        &AggregationCollector::from_aggs(aggs, AggContextParams::default()),
-    )?;
     let mut counts = Vec::new();
-    if let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) =
-        results.0.get("actors")
-    {
-        for bucket in buckets {
-            let id = bucket.key.to_string();
-            let (k, name) = id.split_once(':').unwrap_or(("", &id));
-            if kind.is_some_and(|want| want.name() != k) || request.actor_ids.contains(&id) {
-                continue;
-            }
-            let articles = match bucket.sub_aggregation.0.get("articles") {
-                Some(AggregationResult::MetricResult(MetricResult::Cardinality(v))) => {
-                    v.value.unwrap_or(0.0).round() as u64
-                }
-                _ => 0,
-            };
-            counts.push(Count {
-                id: id.clone(),
-                kind: k.to_string(),
-                name: name.to_string(),
-                passages: bucket.doc_count,
-                articles,
-            });
+    for (id, passages, articles) in value_counts(news, searcher, request, "actor_id", size)? {
+        let (k, name) = id.split_once(':').unwrap_or(("", &id));
+        if kind.is_some_and(|want| want.name() != k) || request.actor_ids.contains(&id) {
+            continue;
         }
+        counts.push(Count {
+            id: id.clone(),
+            kind: k.to_string(),
+            name: name.to_string(),
+            passages,
+            articles,
+        });
     }
     // Equal counts in id order, so the list is the same on every run.
     let mut grouped: BTreeMap<std::cmp::Reverse<u64>, Vec<Count>> = BTreeMap::new();

@@ -2,7 +2,6 @@
 //! stored sparsely per feature, entries sorted so the same model always writes the same bytes).
 
 use rustc_hash::FxHashMap;
-use std::io::{Read, Write};
 
 use super::features::Lexicon;
 use super::labels::LABELS;
@@ -116,16 +115,11 @@ impl Model {
                 raw.extend_from_slice(&v.to_le_bytes());
             }
         }
-        let mut out = Vec::new();
-        let mut enc = zstd::Encoder::new(&mut out, 19)?;
-        enc.write_all(&raw)?;
-        enc.finish()?;
-        Ok(out)
+        Ok(zstd::encode_all(&raw[..], 19)?)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
-        let mut raw = Vec::new();
-        zstd::Decoder::new(bytes)?.read_to_end(&mut raw)?;
+        let raw = zstd::decode_all(bytes)?;
         let mut r = Reader { bytes: &raw, at: 0 };
         if r.take(8)? != MAGIC || usize::from(r.u8()?) != LABELS {
             return Err(ModelError::Format);
