@@ -1,5 +1,6 @@
 //! Criterion benches for each stage of the pipeline on deterministic synthetic news:
-//! reading (JSON Lines, Reuters SGML), passage splitting, the whole indexing run, and search.
+//! reading each format (JSON Lines, Reuters SGML, text files, CSV, a JSON array, SMART), passage
+//! splitting, the whole indexing run, and search.
 //!
 //! `cargo bench` runs them; figures measured on the real corpora are in benches/README.md.
 
@@ -102,6 +103,61 @@ fn write_sgml(dir: &Path, articles: usize) -> u64 {
     std::fs::metadata(path).unwrap().len()
 }
 
+fn write_text(dir: &Path, articles: usize) -> u64 {
+    let mut bytes = 0;
+    for i in 0..articles {
+        let path = dir.join(format!("2016-09-22-story-{i}.txt"));
+        let text = format!("Story {i}\n\nBy Ana Reyes\n\n{}\n", body(i, 200 + i % 400));
+        std::fs::write(&path, &text).unwrap();
+        bytes += text.len() as u64;
+    }
+    bytes
+}
+
+fn write_csv(dir: &Path, articles: usize) -> u64 {
+    let path = dir.join("export.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(["id", "title", "body", "date", "source"])
+        .unwrap();
+    for i in 0..articles {
+        w.write_record([
+            format!("c{i}"),
+            format!("Story {i}"),
+            body(i, 200 + i % 400),
+            "2016-09-22".to_string(),
+            "Ledger".to_string(),
+        ])
+        .unwrap();
+    }
+    w.flush().unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
+fn write_json(dir: &Path, articles: usize) -> u64 {
+    let path = dir.join("dump.json");
+    let records: Vec<serde_json::Value> = (0..articles)
+        .map(|i| serde_json::json!({"id": format!("j{i}"), "headline": format!("Story {i}"), "text": body(i, 200 + i % 400)}))
+        .collect();
+    std::fs::write(&path, serde_json::to_vec(&records).unwrap()).unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
+fn write_smart(dir: &Path, articles: usize) -> u64 {
+    let path = dir.join("collection.all");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..articles {
+        write!(
+            f,
+            ".I {}\n.T\nStory {i}\n.A\nReyes, A.\n.W\n{}\n",
+            i + 1,
+            body(i, 150 + i % 300)
+        )
+        .unwrap();
+    }
+    f.flush().unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
 fn count_articles(dir: &Path) -> usize {
     let (files, _) = archive::walk(&[dir.to_path_buf()]);
     let (ctx, plan, _) = archive::plan(files, FieldMap::default());
@@ -121,6 +177,10 @@ fn reading(c: &mut Criterion) {
     for (name, writer) in [
         ("jsonl", write_jsonl as fn(&Path, usize) -> u64),
         ("sgml", write_sgml),
+        ("text_files", write_text),
+        ("csv", write_csv),
+        ("json_array", write_json),
+        ("smart", write_smart),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let bytes = writer(dir.path(), 2000);

@@ -65,6 +65,75 @@ pub enum Command {
     /// Score a model against gold data.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Measure indexing, search latency and ranking quality on a corpus, beside peers.
+    ///
+    /// Indexes the corpus (your archive with --corpus, or a synthetic one with --generate N),
+    /// then times a query mix drawn from it: rare and common terms, AND, OR, phrases,
+    /// proximity, actor filters, date ranges, topic facets and actor counts. With --queries and
+    /// --qrels it scores ranking quality (MAP, nDCG@10, P@10, MRR); with --peers it runs raw
+    /// tantivy, SQLite FTS5 and ripgrep on the same articles and prints newsdex ÷ peer.
+    ///
+    /// Example: newsdex bench --corpus ../shared/data/ir-cisi/CISI.ALL
+    /// --queries ../shared/data/ir-cisi/CISI.QRY --qrels ../shared/data/ir-cisi/CISI.REL --peers
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Archive folders or files to measure (anything `newsdex index` reads).
+    #[arg(long, num_args = 1.., value_name = "PATH", required_unless_present_any = ["generate", "scale"], conflicts_with_all = ["generate", "scale"])]
+    pub corpus: Vec<PathBuf>,
+    /// Measure on a synthetic news corpus of N articles, generated into --work (and reused).
+    #[arg(long, value_name = "N")]
+    pub generate: Option<usize>,
+    /// Repeat on synthetic corpora of these sizes and fit how each cost grows with size.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "N,N,...",
+        conflicts_with = "generate"
+    )]
+    pub scale: Vec<usize>,
+    /// Where generated corpora and the indexes built are kept.
+    #[arg(long, default_value = "newsdex-bench", value_name = "DIR")]
+    pub work: PathBuf,
+    /// Threads for indexing (as `newsdex index --threads`). Default: the cores.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<u16>,
+    /// The indexing memory budget in MB (as `newsdex index --memory`).
+    #[arg(long, default_value_t = 512, value_name = "MB")]
+    pub memory: usize,
+    /// Queries drawn for each class of the mix.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub per_class: usize,
+    /// Timed runs of each query (after one warm-up run).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub repeat: usize,
+    /// Threads sharing one searcher for the queries-per-second figure.
+    #[arg(long, default_value_t = 2, value_name = "C")]
+    pub concurrency: usize,
+    /// Whole `newsdex search` processes to time (latency a shell user sees).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub processes: usize,
+    /// Test queries: a SMART file (.I/.W records, as CISI.QRY, cran.qry) or id<TAB>text lines.
+    #[arg(long, requires = "qrels", value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    /// Relevance judgments: TREC qrels, SMART .REL (CISI.REL) or Cranfield's cranqrel.
+    #[arg(long, requires = "queries", value_name = "FILE")]
+    pub qrels: Option<PathBuf>,
+    /// Also run raw tantivy, SQLite FTS5 (builds with `--features peers`) and ripgrep (when on
+    /// PATH) on the same articles.
+    #[arg(long)]
+    pub peers: bool,
+    /// Seed of the generated corpus and of the query mix.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Keep the indexes built (by default they are removed; generated corpora are kept).
+    #[arg(long)]
+    pub keep: bool,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,7 +396,9 @@ pub struct SearchArgs {
     #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
     pub sort: SortArg,
 
-    /// Match passages with any of the words, not all of them.
+    /// Match passages with any of the words, not all of them, best matches first. A query in
+    /// plain words (a question, say) is searched by its content words: "what", "the", "of" and
+    /// other function words are left out.
     #[arg(long)]
     pub any: bool,
 

@@ -11,6 +11,7 @@
 //! `schema` turns `index_schema/schema.toml` into the tantivy schema both sides share.
 
 pub mod archive;
+pub mod bench;
 pub mod dates;
 pub mod error;
 pub mod extract;

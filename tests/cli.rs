@@ -895,3 +895,131 @@ fn topics_are_assigned_counted_and_filterable() {
     );
     assert!(!titles.contains(&"Central Bank Holds Rates, Hints at Cut in Summer"));
 }
+
+// # Bench
+
+/// A SMART collection of four documents and three queries, each with one obviously relevant
+/// document, in CISI's layout (.REL lines `query document 0 0.0`).
+fn tiny_collection(dir: &Path) {
+    write(
+        dir,
+        "coll.all",
+        ".I 1\n.T\nFlood warnings on the river\n.W\nThe river flood warnings were raised after heavy rain upstream.\n\
+         .I 2\n.T\nCentral bank rates\n.W\nThe central bank raised interest rates to curb inflation.\n\
+         .I 3\n.T\nTennis final\n.W\nThe tennis final went to five sets before the champion won.\n\
+         .I 4\n.T\nHarbour cranes\n.W\nNew cranes arrived at the harbour for container ships.\n",
+    );
+    write(
+        dir,
+        "coll.qry",
+        ".I 1\n.W\nWhat did the central bank do about inflation?\n\
+         .I 2\n.W\nwhich river had flood warnings\n\
+         .I 3\n.W\nWho won the tennis final?\n",
+    );
+    write(
+        dir,
+        "coll.rel",
+        "1 2 0 0.000000\n2 1 0 0.000000\n3 3 0 0.000000\n",
+    );
+}
+
+#[test]
+fn bench_scores_ranking_quality_against_judgments() {
+    let tmp = TempDir::new().unwrap();
+    tiny_collection(tmp.path());
+    let out = newsdex(&tmp.path().join("unused"))
+        .args([
+            "bench",
+            "--json",
+            "--per-class",
+            "2",
+            "--repeat",
+            "1",
+            "--processes",
+            "1",
+        ])
+        .arg("--work")
+        .arg(tmp.path().join("work"))
+        .arg("--corpus")
+        .arg(tmp.path().join("coll.all"))
+        .arg("--queries")
+        .arg(tmp.path().join("coll.qry"))
+        .arg("--qrels")
+        .arg(tmp.path().join("coll.rel"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let run = &report["runs"][0];
+    assert_eq!(run["indexing"]["articles"], 4);
+    let quality = &run["quality"];
+    assert_eq!(quality["queries"], 3);
+    assert_eq!(quality["map"], 1.0, "{quality}");
+    assert_eq!(quality["mrr"], 1.0);
+    assert!(run["latency"]["rare_term"]["p50_ms"].as_f64().unwrap() > 0.0);
+    assert!(run["process_p50_ms"].as_f64().unwrap() > 0.0);
+    assert!(
+        !tmp.path().join("work").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("index-")),
+        "indexes are removed unless --keep"
+    );
+}
+
+#[test]
+fn bench_generates_a_corpus_and_measures_every_query_class() {
+    let tmp = TempDir::new().unwrap();
+    let work = tmp.path().join("work");
+    let out = newsdex(&tmp.path().join("unused"))
+        .args([
+            "bench",
+            "--generate",
+            "400",
+            "--json",
+            "--per-class",
+            "3",
+            "--repeat",
+            "2",
+        ])
+        .args(["--processes", "0", "--concurrency", "2"])
+        .arg("--work")
+        .arg(&work)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let run = &report["runs"][0];
+    assert_eq!(run["indexing"]["articles"], 400);
+    assert!(run["indexing"]["passages"].as_u64().unwrap() > 400);
+    assert!(run["indexing"]["index_bytes"].as_u64().unwrap() > 0);
+    assert!(run["queries_per_sec"].as_f64().unwrap() > 0.0);
+    for class in [
+        "rare_term",
+        "common_term",
+        "and",
+        "or",
+        "phrase",
+        "proximity",
+        "actor_filter",
+        "date_range",
+        "topic_facet",
+        "actor_counts",
+    ] {
+        let l = &run["latency"][class];
+        assert_eq!(l["queries"], 3, "{class}: {l}");
+        assert!(l["p99_ms"].as_f64().unwrap() >= l["p50_ms"].as_f64().unwrap());
+    }
+    // Every phrase and common term was drawn from the corpus, so it matches something.
+    assert!(run["latency"]["phrase"]["mean_hits"].as_f64().unwrap() >= 1.0);
+    assert!(run["latency"]["common_term"]["mean_hits"].as_f64().unwrap() >= 4.0);
+    assert!(
+        work.join("corpus-400/part-00000.jsonl").exists(),
+        "the corpus is kept for reuse"
+    );
+}

@@ -20,6 +20,8 @@ pub enum Format {
     Tsv,
     /// Reuters-21578 SGML: `<REUTERS>` records.
     Sgml,
+    /// SMART test collections (CISI, Cranfield): `.I` records with `.T`, `.A`, `.W` fields.
+    Smart,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,6 +116,9 @@ fn sniff(head: &[u8]) -> Option<Format> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with("<!DOCTYPE lewis") || trimmed.starts_with("<REUTERS") {
         return Some(Format::Sgml);
+    }
+    if super::smart::looks_like(trimmed) {
+        return Some(Format::Smart);
     }
     if trimmed.starts_with('[') {
         return Some(Format::Json);

@@ -7,6 +7,7 @@ mod fields;
 mod json;
 pub mod sgml;
 mod sidecar;
+pub mod smart;
 mod table;
 mod text;
 mod walk;
@@ -167,6 +168,7 @@ pub fn read_file(file: &FileRef, kind: Kind, ctx: &ReadContext, emit: &mut dyn F
         Format::JsonLines => json::read_lines(file, stream, ctx, emit),
         Format::Csv | Format::Tsv => table::read(file, stream, kind.format, ctx, emit),
         Format::Sgml => sgml::read(file, stream, emit),
+        Format::Smart => smart::read(file, stream, emit),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One file per subcommand: each turns its arguments into library calls and prints.
 
 mod actors;
+mod bench;
 mod eval;
 mod eval_quotes;
 mod extract;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Eval(EvalCommand::Quotes(args)) => eval_quotes::run(args),
         Command::Eval(EvalCommand::Topics(args)) => topics::eval(args),
         Command::Eval(EvalCommand::Keyphrases(args)) => keyphrases::eval(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 

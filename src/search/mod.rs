@@ -7,6 +7,7 @@
 pub mod actors;
 mod highlight;
 pub mod quotes;
+mod stopwords;
 pub mod topics;
 
 use std::collections::HashMap;
@@ -114,9 +115,15 @@ pub struct Results {
 pub fn parse_query(news: &NewsIndex, text: &str, match_any: bool) -> Result<Box<dyn Query>> {
     let f = &news.fields;
     let mut parser = QueryParser::for_index(&news.index, vec![f.title, f.text]);
-    if !match_any {
+    let plain;
+    let text = if match_any {
+        // Any of the words: a question in plain words is searched by its content words.
+        plain = stopwords::content_words(text);
+        plain.as_deref().unwrap_or(text)
+    } else {
         parser.set_conjunction_by_default();
-    }
+        text
+    };
     parser.set_field_boost(f.title, 1.5);
     let text = if text.trim().is_empty() { "*" } else { text };
     parser.parse_query(text).map_err(|e| Error::Query {
@@ -379,5 +386,65 @@ fn to_hit(
             .collect(),
         title,
         text,
+    }
+}
+
+/// How many distinct articles have a passage that `request` matches (filters included).
+pub fn matched_articles(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Result<u64> {
+    let query = with_filters(
+        news,
+        parse_query(news, &request.query, request.match_any)?,
+        request,
+    );
+    Ok(searcher.search(&*query, &DistinctArticles)?.len() as u64)
+}
+
+/// Collects the `article_key` of every matching passage.
+struct DistinctArticles;
+
+struct SegmentArticles {
+    column: tantivy::columnar::Column<u64>,
+    keys: rustc_hash::FxHashSet<u64>,
+}
+
+impl tantivy::collector::Collector for DistinctArticles {
+    type Fruit = rustc_hash::FxHashSet<u64>;
+    type Child = SegmentArticles;
+
+    fn for_segment(
+        &self,
+        _segment: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<SegmentArticles> {
+        Ok(SegmentArticles {
+            column: reader.fast_fields().u64("article_key")?,
+            keys: Default::default(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut all = rustc_hash::FxHashSet::default();
+        for f in fruits {
+            all.extend(f);
+        }
+        Ok(all)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentArticles {
+    type Fruit = rustc_hash::FxHashSet<u64>;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        if let Some(key) = self.column.first(doc) {
+            self.keys.insert(key);
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.keys
     }
 }

@@ -1,0 +1,83 @@
+//! Benchmarks users run on their own corpus (`newsdex bench`): a synthetic corpus at any size,
+//! the query mix, latency and throughput, ranking quality against judgments, and peers on the
+//! same articles. The command (in the binary) runs the indexer as a child process, so its
+//! time and peak memory are those a user sees; everything else runs here.
+
+pub mod generate;
+pub mod latency;
+pub mod peers;
+pub mod quality;
+pub mod queries;
+
+use std::collections::HashMap;
+
+use tantivy::Searcher;
+
+use crate::error::Result;
+use crate::index::NewsIndex;
+use crate::search::{self, Request};
+use quality::{doc_id, words_of, TestQuery};
+
+/// Least-squares slope of log(y) on log(x): how a cost grows with size (1 = linearly).
+pub fn fitted_exponent(points: &[(f64, f64)]) -> Option<f64> {
+    let logs: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
+        .map(|(x, y)| (x.ln(), y.ln()))
+        .collect();
+    if logs.len() < 2 {
+        return None;
+    }
+    let n = logs.len() as f64;
+    let mx = logs.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = logs.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = logs.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = logs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+/// Articles ranked by their best passage for each test query (an OR of its words), at most
+/// `depth`, named as the judgments name documents.
+pub fn rank_articles(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    queries: &[TestQuery],
+    depth: usize,
+) -> Result<HashMap<String, Vec<String>>> {
+    let mut rankings = HashMap::new();
+    for q in queries {
+        let words = words_of(&q.text);
+        let request = Request {
+            query: words.join(" "),
+            limit: depth,
+            per_article: 1,
+            match_any: true,
+            ..Request::default()
+        };
+        let hits = if words.is_empty() {
+            Vec::new()
+        } else {
+            search::search(news, searcher, &request)?.hits
+        };
+        rankings.insert(
+            q.id.clone(),
+            hits.into_iter()
+                .map(|h| doc_id(&h.article_id).to_string())
+                .collect(),
+        );
+    }
+    Ok(rankings)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn exponent_of_a_power_law() {
+        let pts: Vec<(f64, f64)> = [1e4, 1e5, 1e6]
+            .iter()
+            .map(|&x: &f64| (x, 3.0 * x * x.sqrt()))
+            .collect();
+        assert!((super::fitted_exponent(&pts).unwrap() - 1.5).abs() < 1e-9);
+        assert_eq!(super::fitted_exponent(&[(1.0, 1.0)]), None);
+    }
+}

@@ -1,0 +1,692 @@
+//! `newsdex bench`: indexing, latency and quality on one corpus (or several generated sizes),
+//! with peers on the same articles. The indexer runs as a child process (this same binary), so
+//! its wall time and peak memory are what `newsdex index` costs a user.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use newsdex::bench::latency::{self, ClassLatency};
+use newsdex::bench::peers::{self, IndexRun, PeerReport, RawTantivy};
+use newsdex::bench::quality::{self, Quality};
+use newsdex::bench::queries::{self, BenchQuery, Class};
+use newsdex::bench::{fitted_exponent, generate, rank_articles};
+use newsdex::index::NewsIndex;
+use serde::Serialize;
+
+use super::{report, thousands};
+use crate::cli::BenchArgs;
+use crate::Outcome;
+
+/// Ranking depth for quality measures (trec_eval's default).
+const DEPTH: usize = 1000;
+
+/// What indexing one corpus cost.
+#[derive(Debug, Clone, Serialize)]
+struct Indexing {
+    secs: f64,
+    articles: u64,
+    passages: u64,
+    body_bytes: u64,
+    input_bytes: u64,
+    articles_per_sec: f64,
+    passages_per_sec: f64,
+    /// MB (10^6 bytes) of body text per second.
+    mb_per_sec: f64,
+    /// Peak resident memory of the indexing process, MB; absent where the OS does not say.
+    peak_rss_mb: Option<f64>,
+    memory_budget_mb: usize,
+    index_bytes: u64,
+    /// Index size ÷ body text.
+    index_ratio: f64,
+    /// What the indexer skipped or changed, by reason.
+    issues: serde_json::Value,
+}
+
+/// newsdex ÷ peer for one figure (lower is better for time and size, higher for MAP).
+#[derive(Debug, Clone, Serialize)]
+struct Ratio {
+    peer: String,
+    figure: String,
+    ratio: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Run {
+    corpus: String,
+    indexing: Indexing,
+    latency: BTreeMap<Class, ClassLatency>,
+    /// Geometric mean, over all text queries, of each query's median latency (ms).
+    text_geomean_ms: f64,
+    concurrency: usize,
+    queries_per_sec: f64,
+    /// Median of whole `newsdex search` processes (ms), as a shell user sees it.
+    process_p50_ms: Option<f64>,
+    quality: Option<Quality>,
+    peers: Vec<PeerReport>,
+    ratios: Vec<Ratio>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Scaling {
+    articles: Vec<u64>,
+    /// Fitted exponents of cost against articles (1.0 = linear).
+    index_secs_exponent: Option<f64>,
+    peak_rss_exponent: Option<f64>,
+    index_bytes_exponent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct BenchReport {
+    threads: usize,
+    runs: Vec<Run>,
+    scaling: Option<Scaling>,
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<Outcome> {
+    let threads = args
+        .threads
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    std::fs::create_dir_all(&args.work)
+        .with_context(|| format!("creating {}", args.work.display()))?;
+    let test = match (&args.queries, &args.qrels) {
+        (Some(q), Some(r)) => {
+            let queries = quality::parse_queries(
+                &std::fs::read_to_string(q).with_context(|| format!("reading {}", q.display()))?,
+            );
+            let qrels = quality::parse_qrels(
+                &std::fs::read_to_string(r).with_context(|| format!("reading {}", r.display()))?,
+            );
+            if queries.is_empty() || qrels.is_empty() {
+                bail!(
+                    "no {} in {}",
+                    if queries.is_empty() {
+                        "queries"
+                    } else {
+                        "judgments"
+                    },
+                    if queries.is_empty() { q } else { r }.display()
+                );
+            }
+            Some((queries, qrels))
+        }
+        _ => None,
+    };
+
+    let mut corpora: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    if !args.corpus.is_empty() {
+        let name = args
+            .corpus
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        corpora.push((name, args.corpus.clone()));
+    } else {
+        let sizes = if args.scale.is_empty() {
+            args.generate.into_iter().collect()
+        } else {
+            args.scale.clone()
+        };
+        for n in sizes {
+            let dir = args.work.join(format!("corpus-{n}"));
+            progress(
+                &args,
+                &format!(
+                    "generating {} articles into {}",
+                    thousands(n as u64),
+                    dir.display()
+                ),
+            );
+            let started = Instant::now();
+            let m = generate::ensure(&dir, n, args.seed)
+                .with_context(|| format!("generating into {}", dir.display()))?;
+            progress(
+                &args,
+                &format!(
+                    "  {} articles, {:.1} MB ({:.1} s)",
+                    thousands(m.articles as u64),
+                    m.bytes as f64 / 1e6,
+                    started.elapsed().as_secs_f64()
+                ),
+            );
+            corpora.push((format!("generated {n}"), vec![dir]));
+        }
+    }
+
+    let mut runs = Vec::new();
+    for (label, roots) in &corpora {
+        runs.push(run_one(&args, threads, label, roots, test.as_ref())?);
+    }
+    let scaling = (runs.len() > 1).then(|| {
+        let points = |f: &dyn Fn(&Run) -> Option<f64>| -> Vec<(f64, f64)> {
+            runs.iter()
+                .filter_map(|r| Some((r.indexing.articles as f64, f(r)?)))
+                .collect()
+        };
+        Scaling {
+            articles: runs.iter().map(|r| r.indexing.articles).collect(),
+            index_secs_exponent: fitted_exponent(&points(&|r| Some(r.indexing.secs))),
+            peak_rss_exponent: fitted_exponent(&points(&|r| r.indexing.peak_rss_mb)),
+            index_bytes_exponent: fitted_exponent(&points(&|r| {
+                Some(r.indexing.index_bytes as f64)
+            })),
+        }
+    });
+    let bench = BenchReport {
+        threads,
+        runs,
+        scaling,
+    };
+    report(args.json, &bench, |out| print_human(out, &bench))?;
+    Ok(Outcome::Found)
+}
+
+fn progress(args: &BenchArgs, message: &str) {
+    if !args.json {
+        eprintln!("{message}");
+    }
+}
+
+fn run_one(
+    args: &BenchArgs,
+    threads: usize,
+    label: &str,
+    roots: &[PathBuf],
+    test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
+) -> anyhow::Result<Run> {
+    let slug: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let slug = slug
+        .trim_matches('-')
+        .chars()
+        .rev()
+        .take(40)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .collect::<String>();
+    let index_dir = args.work.join(format!("index-{slug}"));
+    progress(
+        args,
+        &format!("indexing {label} with newsdex ({threads} threads)"),
+    );
+    let indexing = index_with_newsdex(&index_dir, roots, threads, args.memory)?;
+    progress(
+        args,
+        &format!(
+            "  {} articles in {:.2} s: {:.0} articles/s, {:.1} MB/s",
+            thousands(indexing.articles),
+            indexing.secs,
+            indexing.articles_per_sec,
+            indexing.mb_per_sec
+        ),
+    );
+
+    let news = NewsIndex::open(&index_dir)?;
+    let reader = news.index.reader()?;
+    let searcher = reader.searcher();
+    let mix = queries::derive(&news, &searcher, args.per_class, args.seed)?;
+    progress(
+        args,
+        &format!("timing {} queries × {} runs", mix.len(), args.repeat),
+    );
+    let latency = latency::measure(&news, &searcher, &mix, args.repeat)?;
+    let queries_per_sec = latency::throughput(&news, &searcher, &mix, args.concurrency, 3)?;
+    let process_p50_ms = time_processes(&index_dir, &mix, args.processes)?;
+    let quality = match test {
+        Some((queries, qrels)) => {
+            let rankings = rank_articles(&news, &searcher, queries, DEPTH)?;
+            Some(quality::evaluate(qrels, queries, &rankings))
+        }
+        None => None,
+    };
+    drop(searcher);
+    drop(reader);
+
+    let mut peer_reports = Vec::new();
+    if args.peers {
+        peer_reports = run_peers(args, threads, &slug, roots, &mix, test)?;
+    }
+    if !args.keep {
+        let _ = std::fs::remove_dir_all(&index_dir);
+    }
+    let text_geomean_ms = text_geomean(&latency);
+    let mut run = Run {
+        corpus: label.to_string(),
+        indexing,
+        latency,
+        text_geomean_ms,
+        concurrency: args.concurrency,
+        queries_per_sec,
+        process_p50_ms,
+        quality,
+        peers: peer_reports,
+        ratios: Vec::new(),
+    };
+    run.ratios = ratios(&run);
+    Ok(run)
+}
+
+/// Geometric mean over all text queries, from each class's geometric mean and count.
+fn text_geomean(latency: &BTreeMap<Class, ClassLatency>) -> f64 {
+    let (mut logs, mut n) = (0.0, 0usize);
+    for (class, l) in latency {
+        if class.is_text() && l.queries > 0 && l.geomean_ms > 0.0 {
+            logs += l.geomean_ms.ln() * l.queries as f64;
+            n += l.queries;
+        }
+    }
+    if n == 0 {
+        0.0
+    } else {
+        (logs / n as f64).exp()
+    }
+}
+
+fn run_peers(
+    args: &BenchArgs,
+    threads: usize,
+    slug: &str,
+    roots: &[PathBuf],
+    mix: &[BenchQuery],
+    test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
+) -> anyhow::Result<Vec<PeerReport>> {
+    let mut reports = Vec::new();
+
+    progress(args, "peer: raw tantivy");
+    let dir = args.work.join(format!("peer-tantivy-{slug}"));
+    let (raw, run) = RawTantivy::build(&dir, roots, threads, args.memory)?;
+    let mut report = PeerReport {
+        name: "tantivy (raw)".into(),
+        index: Some(run),
+        latency: raw.latency(mix, args.repeat)?,
+        ..PeerReport::default()
+    };
+    if let Some((queries, qrels)) = test {
+        let mut rankings = std::collections::HashMap::new();
+        for q in queries {
+            let ranking = raw.rank(&quality::words_of(&q.text), DEPTH)?;
+            rankings.insert(
+                q.id.clone(),
+                ranking
+                    .iter()
+                    .map(|id| quality::doc_id(id).to_string())
+                    .collect(),
+            );
+        }
+        report.quality = Some(quality::evaluate(qrels, queries, &rankings));
+    }
+    drop(raw);
+    if !args.keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    reports.push(report);
+
+    reports.push(fts5(args, threads, slug, roots, mix, test)?);
+
+    progress(args, "peer: ripgrep");
+    reports.push(peers::ripgrep(roots, mix, args.repeat.min(3)));
+    Ok(reports)
+}
+
+#[cfg(feature = "peers")]
+fn fts5(
+    args: &BenchArgs,
+    threads: usize,
+    slug: &str,
+    roots: &[PathBuf],
+    mix: &[BenchQuery],
+    test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
+) -> anyhow::Result<PeerReport> {
+    progress(args, "peer: SQLite FTS5");
+    let path = args.work.join(format!("peer-fts5-{slug}.db"));
+    let (db, run) = peers::Fts5::build(&path, roots, threads)?;
+    let mut report = PeerReport {
+        name: "SQLite FTS5".into(),
+        index: Some(run),
+        latency: db.latency(mix, args.repeat)?,
+        ..PeerReport::default()
+    };
+    if let Some((queries, qrels)) = test {
+        let mut rankings = std::collections::HashMap::new();
+        for q in queries {
+            let ranking = db.rank(&quality::words_of(&q.text), DEPTH)?;
+            rankings.insert(
+                q.id.clone(),
+                ranking
+                    .iter()
+                    .map(|id| quality::doc_id(id).to_string())
+                    .collect(),
+            );
+        }
+        report.quality = Some(quality::evaluate(qrels, queries, &rankings));
+    }
+    drop(db);
+    if !args.keep {
+        let _ = std::fs::remove_file(&path);
+    }
+    Ok(report)
+}
+
+#[cfg(not(feature = "peers"))]
+fn fts5(
+    _: &BenchArgs,
+    _: usize,
+    _: &str,
+    _: &[PathBuf],
+    _: &[BenchQuery],
+    _: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
+) -> anyhow::Result<PeerReport> {
+    Ok(PeerReport {
+        name: "SQLite FTS5".into(),
+        skipped: Some("not built in: cargo build --release --features peers".into()),
+        ..PeerReport::default()
+    })
+}
+
+fn ratios(run: &Run) -> Vec<Ratio> {
+    let mut out = Vec::new();
+    let mut push = |peer: &str, figure: String, ours: f64, theirs: f64| {
+        if ours > 0.0 && theirs > 0.0 {
+            out.push(Ratio {
+                peer: peer.to_string(),
+                figure,
+                ratio: ours / theirs,
+            });
+        }
+    };
+    for peer in run.peers.iter().filter(|p| p.skipped.is_none()) {
+        if let Some(index) = &peer.index {
+            push(
+                &peer.name,
+                "indexing time".into(),
+                run.indexing.secs,
+                index.secs,
+            );
+            push(
+                &peer.name,
+                "index size".into(),
+                run.indexing.index_bytes as f64,
+                index.index_bytes as f64,
+            );
+        }
+        for (class, theirs) in &peer.latency {
+            if let Some(ours) = run.latency.get(class) {
+                push(
+                    &peer.name,
+                    format!("latency: {}", class.name()),
+                    ours.geomean_ms,
+                    theirs.geomean_ms,
+                );
+            }
+        }
+        let theirs = text_geomean(&peer.latency);
+        push(
+            &peer.name,
+            "latency: all text queries".into(),
+            run.text_geomean_ms,
+            theirs,
+        );
+        if let (Some(ours), Some(theirs)) = (&run.quality, &peer.quality) {
+            push(&peer.name, "MAP".into(), ours.map, theirs.map);
+        }
+    }
+    out
+}
+
+/// Runs `newsdex index` on `roots` into a fresh `index_dir` and measures it.
+fn index_with_newsdex(
+    index_dir: &Path,
+    roots: &[PathBuf],
+    threads: usize,
+    memory: usize,
+) -> anyhow::Result<Indexing> {
+    let _ = std::fs::remove_dir_all(index_dir);
+    let exe = std::env::current_exe().context("finding the newsdex executable")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("--index")
+        .arg(index_dir)
+        .args(["index", "--json", "--quiet", "--threads"])
+        .arg(threads.to_string())
+        .arg("--memory")
+        .arg(memory.to_string())
+        .args(roots)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let started = Instant::now();
+    let (stdout, success, peak_rss_kb) = run_measured(cmd)?;
+    let secs = started.elapsed().as_secs_f64();
+    if !success {
+        bail!(
+            "newsdex index failed on {}",
+            roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&stdout).context("reading the indexer's JSON summary")?;
+    let get = |k: &str| summary[k].as_u64().unwrap_or(0);
+    let (articles, passages, body_bytes) = (get("articles"), get("passages"), get("body_bytes"));
+    let index_bytes = peers::dir_size(index_dir);
+    Ok(Indexing {
+        secs,
+        articles,
+        passages,
+        body_bytes,
+        input_bytes: get("input_bytes"),
+        articles_per_sec: articles as f64 / secs,
+        passages_per_sec: passages as f64 / secs,
+        mb_per_sec: body_bytes as f64 / 1e6 / secs,
+        peak_rss_mb: peak_rss_kb.map(|kb| kb as f64 / 1024.0),
+        memory_budget_mb: memory,
+        index_bytes,
+        index_ratio: index_bytes as f64 / body_bytes.max(1) as f64,
+        issues: summary["issues"].clone(),
+    })
+}
+
+/// Runs a command to its end: its stdout, whether it succeeded, and its peak RSS in KB.
+#[cfg(unix)]
+fn run_measured(mut cmd: Command) -> anyhow::Result<(String, bool, Option<u64>)> {
+    let mut child = cmd.spawn().context("starting newsdex index")?;
+    let mut stdout = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout)?;
+    }
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value of that plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet reaped; the pointers are to live locals.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if reaped != pid {
+        let status = child.wait()?;
+        return Ok((stdout, status.success(), None));
+    }
+    let success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    // Linux reports ru_maxrss in kilobytes.
+    Ok((stdout, success, Some(usage.ru_maxrss as u64)))
+}
+
+#[cfg(not(unix))]
+fn run_measured(mut cmd: Command) -> anyhow::Result<(String, bool, Option<u64>)> {
+    let out = cmd.output().context("starting newsdex index")?;
+    Ok((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.success(),
+        None,
+    ))
+}
+
+/// The median wall time of whole `newsdex search` processes over text queries of the mix.
+fn time_processes(index_dir: &Path, mix: &[BenchQuery], n: usize) -> anyhow::Result<Option<f64>> {
+    let exe = std::env::current_exe()?;
+    let text: Vec<&BenchQuery> = mix.iter().filter(|q| q.class.is_text()).collect();
+    if n == 0 || text.is_empty() {
+        return Ok(None);
+    }
+    let step = (text.len() / n).max(1);
+    let mut samples = Vec::new();
+    for q in text.iter().step_by(step).take(n) {
+        for _ in 0..3 {
+            let started = Instant::now();
+            Command::new(&exe)
+                .arg("--index")
+                .arg(index_dir)
+                .args(["search", "-n", "10", "--color", "never", "--"])
+                .arg(&q.request.query)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()?;
+            samples.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(Some(latency::quantile(&samples, 0.5)))
+}
+
+fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> {
+    for run in &bench.runs {
+        let i = &run.indexing;
+        writeln!(out, "corpus: {}  ({} threads)", run.corpus, bench.threads)?;
+        writeln!(
+            out,
+            "indexing: {} articles, {} passages, {:.1} MB of body text in {:.2} s",
+            thousands(i.articles),
+            thousands(i.passages),
+            i.body_bytes as f64 / 1e6,
+            i.secs
+        )?;
+        writeln!(
+            out,
+            "  {:.0} articles/s, {:.0} passages/s, {:.1} MB/s; peak RSS {} (budget {} MB); index {:.1} MB = {:.2}× the body text",
+            i.articles_per_sec,
+            i.passages_per_sec,
+            i.mb_per_sec,
+            i.peak_rss_mb.map_or("unknown".to_string(), |m| format!("{m:.0} MB")),
+            i.memory_budget_mb,
+            i.index_bytes as f64 / 1e6,
+            i.index_ratio
+        )?;
+        writeln!(
+            out,
+            "search, in process (top 10 passages with highlights), ms:"
+        )?;
+        writeln!(
+            out,
+            "  {:<14} {:>7} {:>8} {:>8} {:>8} {:>8} {:>10}",
+            "class", "queries", "p50", "p95", "p99", "geomean", "articles"
+        )?;
+        for (class, l) in &run.latency {
+            writeln!(
+                out,
+                "  {:<14} {:>7} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>10.0}",
+                class.name(),
+                l.queries,
+                l.p50_ms,
+                l.p95_ms,
+                l.p99_ms,
+                l.geomean_ms,
+                l.mean_hits
+            )?;
+        }
+        writeln!(
+            out,
+            "  all text queries: geometric mean {:.3} ms; {:.0} queries/s with {} threads",
+            run.text_geomean_ms, run.queries_per_sec, run.concurrency
+        )?;
+        if let Some(p) = run.process_p50_ms {
+            writeln!(out, "  a whole `newsdex search` process: median {p:.1} ms")?;
+        }
+        if let Some(q) = &run.quality {
+            writeln!(out, "quality ({} judged queries):", q.queries)?;
+            write_quality(out, "newsdex", q)?;
+            for p in &run.peers {
+                if let Some(q) = &p.quality {
+                    write_quality(out, &p.name, q)?;
+                }
+            }
+        }
+        if !run.peers.is_empty() {
+            writeln!(out, "peers:")?;
+            for p in &run.peers {
+                if let Some(why) = &p.skipped {
+                    writeln!(out, "  {:<14} skipped: {why}", p.name)?;
+                    continue;
+                }
+                if let Some(IndexRun {
+                    secs,
+                    index_bytes,
+                    body_bytes,
+                    articles,
+                }) = &p.index
+                {
+                    writeln!(
+                        out,
+                        "  {:<14} indexed {} articles in {:.2} s ({:.1} MB/s), index {:.1} MB",
+                        p.name,
+                        thousands(*articles as u64),
+                        secs,
+                        *body_bytes as f64 / 1e6 / secs.max(1e-9),
+                        *index_bytes as f64 / 1e6
+                    )?;
+                }
+                let classes: Vec<String> = p
+                    .latency
+                    .iter()
+                    .map(|(c, l)| format!("{} {:.3}", c.name(), l.geomean_ms))
+                    .collect();
+                writeln!(
+                    out,
+                    "  {:<14} geomean ms: {}; all text {:.3}",
+                    if p.index.is_some() {
+                        ""
+                    } else {
+                        p.name.as_str()
+                    },
+                    classes.join(", "),
+                    text_geomean(&p.latency)
+                )?;
+            }
+            writeln!(
+                out,
+                "newsdex ÷ peer (time and size: lower is better; MAP: higher):"
+            )?;
+            for r in &run.ratios {
+                writeln!(out, "  {:<14} {:<28} {:>8.2}", r.peer, r.figure, r.ratio)?;
+            }
+        }
+        writeln!(out)?;
+    }
+    if let Some(s) = &bench.scaling {
+        let fmt = |e: Option<f64>| e.map_or("n/a".to_string(), |e| format!("{e:.2}"));
+        writeln!(
+            out,
+            "growth from {} to {} articles (fitted exponent, 1.00 = linear): indexing time {}, peak RSS {}, index size {}",
+            thousands(*s.articles.first().unwrap_or(&0)),
+            thousands(*s.articles.last().unwrap_or(&0)),
+            fmt(s.index_secs_exponent),
+            fmt(s.peak_rss_exponent),
+            fmt(s.index_bytes_exponent)
+        )?;
+    }
+    Ok(())
+}
+
+fn write_quality(out: &mut dyn Write, name: &str, q: &Quality) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  {:<14} MAP {:.4}  nDCG@10 {:.4}  P@10 {:.4}  MRR {:.4}",
+        name, q.map, q.ndcg_at_10, q.p_at_10, q.mrr
+    )
+}
