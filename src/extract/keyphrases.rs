@@ -294,18 +294,31 @@ pub struct Keyphrase {
     pub score: f32,
 }
 
+/// Longest phrase considered, in words.
+const MAX_WORDS: usize = 4;
+
+/// A candidate phrase: word ids (into the article's word list) and its length.
+type PhraseKey = ([u32; MAX_WORDS], u8);
+
 /// The best keyphrases of an article, at most `max`, with at least `min` where the text has them.
+///
+/// Words are interned per article and phrases kept as word ids, so counting allocates once per
+/// distinct word rather than once per phrase occurrence.
 pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> Vec<Keyphrase> {
-    let mut candidates: FxHashMap<String, (u32, usize, usize)> = FxHashMap::default(); // count, first position, words
+    let mut words: Vec<String> = Vec::new();
+    let mut word_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut candidates: FxHashMap<PhraseKey, (u32, usize)> = FxHashMap::default(); // count, first position
     let mut position = 0usize;
+    let mut lower = String::new();
     for text in [title, body] {
         let toks = tokens::tokenize(text);
-        let mut run: Vec<String> = Vec::new();
-        let mut flush = |run: &mut Vec<String>, position: usize| {
-            for len in 1..=run.len().min(4) {
+        let mut run: Vec<u32> = Vec::with_capacity(MAX_WORDS + 1);
+        let mut flush = |run: &mut Vec<u32>, position: usize| {
+            for len in 1..=run.len().min(MAX_WORDS) {
                 for start in 0..=run.len() - len {
-                    let phrase = run[start..start + len].join(" ");
-                    let e = candidates.entry(phrase).or_insert((0, position, len));
+                    let mut key = [u32::MAX; MAX_WORDS];
+                    key[..len].copy_from_slice(&run[start..start + len]);
+                    let e = candidates.entry((key, len as u8)).or_insert((0, position));
                     e.0 += 1;
                 }
             }
@@ -313,29 +326,40 @@ pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> 
         };
         for t in &toks {
             let w = t.text(text);
-            let lower = w.to_lowercase();
+            lower.clear();
+            lower.extend(w.chars().flat_map(char::to_lowercase));
             let content = lower.len() > 1
                 && lower.chars().all(|c| c.is_alphanumeric() || c == '-')
                 && lower.chars().next().is_some_and(char::is_alphabetic)
                 && !is_stop(&lower);
             if content {
-                run.push(lower);
+                let id = match word_ids.get(lower.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = words.len() as u32;
+                        words.push(lower.clone());
+                        word_ids.insert(lower.clone(), id);
+                        id
+                    }
+                };
+                run.push(id);
             } else {
                 flush(&mut run, position);
             }
-            if run.len() > 4 {
+            if run.len() > MAX_WORDS {
                 flush(&mut run, position);
             }
             position += 1;
         }
         flush(&mut run, position);
     }
+    let idf: Vec<f32> = words.iter().map(|w| background.idf(w)).collect();
     let total = position.max(1) as f32;
-    let mut scored: Vec<Keyphrase> = candidates
+    let mut scored: Vec<(f32, PhraseKey)> = candidates
         .into_iter()
-        .map(|(phrase, (count, first, len))| {
-            let rarity: f32 =
-                phrase.split(' ').map(|w| background.idf(w)).sum::<f32>() / len as f32;
+        .map(|((ids, len), (count, first))| {
+            let len = usize::from(len);
+            let rarity: f32 = ids[..len].iter().map(|&i| idf[i as usize]).sum::<f32>() / len as f32;
             let early = 1.0 + 1.0 / (1.0 + 10.0 * first as f32 / total);
             // Favours two- and three-word phrases without shutting out single words, which
             // crowd annotators choose most (on 500N-KPCrowd, stronger preferences lower F1@10).
@@ -346,31 +370,50 @@ pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> 
                 _ => 0.9,
             };
             let score = rarity * (1.0 + (count as f32).ln()) * early * length;
-            Keyphrase { phrase, score }
+            (score, (ids, len as u8))
         })
         .collect();
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.phrase.cmp(&b.phrase)));
-    let mut out: Vec<Keyphrase> = Vec::new();
-    for k in scored {
-        if out.len() >= max {
+    let ids_of = |(ids, len): &PhraseKey| -> Vec<u32> { ids[..usize::from(*len)].to_vec() };
+    let text_of =
+        |ids: &[u32]| -> Vec<&str> { ids.iter().map(|&i| words[i as usize].as_str()).collect() };
+    // Best first; equal scores in the order of their text (word by word, which orders as the
+    // space-joined phrases do, since a space sorts before any letter or digit), so the choice
+    // is stable.
+    scored.sort_unstable_by(|(sa, (a, la)), (sb, (b, lb))| {
+        let a = a[..usize::from(*la)]
+            .iter()
+            .map(|&i| words[i as usize].as_str());
+        let b = b[..usize::from(*lb)]
+            .iter()
+            .map(|&i| words[i as usize].as_str());
+        sb.total_cmp(sa).then_with(|| a.cmp(b))
+    });
+    let mut chosen: Vec<(Vec<u32>, f32)> = Vec::new();
+    for (score, key) in scored {
+        if chosen.len() >= max {
             break;
         }
+        let ids = ids_of(&key);
         // Skip a phrase inside, or containing, one already chosen.
-        let overlaps = out
+        let overlaps = chosen
             .iter()
-            .any(|o| contains_words(&o.phrase, &k.phrase) || contains_words(&k.phrase, &o.phrase));
+            .any(|(o, _)| contains_words(o, &ids) || contains_words(&ids, o));
         if !overlaps {
-            out.push(Keyphrase {
-                score: (k.score * 100.0).round() / 100.0,
-                ..k
-            });
+            chosen.push((ids, score));
         }
     }
-    out
+    chosen
+        .into_iter()
+        .map(|(ids, score)| Keyphrase {
+            phrase: text_of(&ids).join(" "),
+            score: (score * 100.0).round() / 100.0,
+        })
+        .collect()
 }
 
-fn contains_words(outer: &str, inner: &str) -> bool {
-    format!(" {outer} ").contains(&format!(" {inner} "))
+/// Whether the word sequence `inner` stands, contiguously, inside `outer`.
+fn contains_words(outer: &[u32], inner: &[u32]) -> bool {
+    outer.windows(inner.len().max(1)).any(|w| w == inner)
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream};
 
 const VOCABULARY: &str = include_str!("../../index_schema/topics.toml");
 const EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/topics.model");
@@ -54,21 +53,43 @@ pub fn vocabulary() -> &'static [Topic] {
     })
 }
 
-/// Lower-cased, stemmed words of a text, hashed: the classifier's features.
+/// Lower-cased, stemmed words of a text, hashed: the classifier's features. Words are cut as
+/// tantivy's simple tokenizer cuts them (runs of letters and digits).
 pub fn stems(text: &str) -> Vec<u64> {
     thread_local! {
-        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(
-            TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(Stemmer::default()).build(),
-        );
+        /// Word (as written) → hash of its stem, or 0 for words the classifier skips.
+        static HASHES: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, u64>> =
+            std::cell::RefCell::new(Default::default());
     }
-    ANALYZER.with(|a| {
-        let mut a = a.borrow_mut();
-        let mut stream = a.token_stream(text);
+    HASHES.with(|cell| {
+        let mut cache = cell.borrow_mut();
+        if cache.len() > 200_000 {
+            cache.clear();
+        }
         let mut out = Vec::with_capacity(text.len() / 6);
-        while stream.advance() {
-            let t = &stream.token().text;
-            if t.len() > 1 && !t.bytes().all(|b| b.is_ascii_digit()) {
-                out.push(hash(t));
+        let mut lower = String::new();
+        for word in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            let h = match cache.get(word) {
+                Some(&h) => h,
+                None => {
+                    lower.clear();
+                    lower.extend(word.chars().flat_map(char::to_lowercase));
+                    let h = crate::schema::stem::with_stem(&lower, |t| {
+                        if t.len() > 1 && !t.bytes().all(|b| b.is_ascii_digit()) {
+                            hash(t)
+                        } else {
+                            0
+                        }
+                    });
+                    cache.insert(word.into(), h);
+                    h
+                }
+            };
+            if h != 0 {
+                out.push(h);
             }
         }
         out

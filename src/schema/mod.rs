@@ -9,10 +9,11 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
 use tantivy::Index;
+
+pub mod stem;
 
 /// The schema file, embedded so the binary works from any folder.
 pub const SCHEMA_TOML: &str = include_str!("../../index_schema/schema.toml");
@@ -210,7 +211,7 @@ pub fn build_analyzer(spec: &AnalyzerSpec) -> Result<TextAnalyzer, String> {
         builder = match filter.as_str() {
             "lowercase" => builder.filter_dynamic(LowerCaser),
             "ascii_folding" => builder.filter_dynamic(AsciiFoldingFilter),
-            "stem_english" => builder.filter_dynamic(Stemmer::default()),
+            "stem_english" => builder.filter_dynamic(stem::CachedStemmer),
             "remove_long" => builder.filter_dynamic(RemoveLongFilter::limit(40)),
             other => return Err(format!("unknown filter `{other}`")),
         };
