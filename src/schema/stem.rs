@@ -11,8 +11,11 @@ use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 /// Words cached per thread before the cache starts over (a few MB).
 const CACHE_WORDS: usize = 200_000;
 
+/// A stemmer and the stems it made: word → stem.
+type Cache = (frostem::Stemmer, FxHashMap<Box<str>, Box<str>>);
+
 thread_local! {
-    static CACHE: RefCell<(frostem::Stemmer, FxHashMap<Box<str>, Box<str>>)> =
+    static CACHE: RefCell<Cache> =
         RefCell::new((frostem::Stemmer::new(frostem::Algorithm::English), FxHashMap::default()));
 }
 
