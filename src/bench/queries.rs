@@ -316,24 +316,35 @@ fn parse(rfc3339: String) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-/// The stored text of passages spread evenly over the index.
+/// The stored text of a sample of passages, chosen by a hash of their article and passage
+/// number, so the same index content gives the same sample whatever its segment layout.
 fn sample_texts(news: &NewsIndex, searcher: &Searcher, rng: &mut Rng) -> Result<Vec<String>> {
     let total = searcher.num_docs() as usize;
-    let mut texts = Vec::new();
-    if total == 0 {
-        return Ok(texts);
-    }
-    let stride = (total / SAMPLE_PASSAGES).max(1);
+    let stride = (total / SAMPLE_PASSAGES).max(1) as u64;
+    let salt = rng.next_u64();
+    let mut picked: Vec<(u64, DocAddress)> = Vec::new();
     for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
-        let mut doc = rng.below(stride) as u32;
-        while doc < segment.max_doc() {
-            if segment.alive_bitset().is_none_or(|b| b.is_alive(doc)) {
-                let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
-                if let Some(t) = stored.get_first(news.fields.text).and_then(|v| v.as_str()) {
-                    texts.push(t.to_string());
-                }
+        let keys = segment.fast_fields().u64("article_key")?;
+        let numbers = segment.fast_fields().u64("passage")?;
+        for doc in 0..segment.max_doc() {
+            if segment.alive_bitset().is_some_and(|b| !b.is_alive(doc)) {
+                continue;
             }
-            doc += stride as u32;
+            let key = keys.first(doc).unwrap_or(0);
+            let number = numbers.first(doc).unwrap_or(0);
+            let mut mix = Rng::new(key ^ salt ^ number.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let h = mix.next_u64();
+            if h.is_multiple_of(stride) {
+                picked.push((h, DocAddress::new(ordinal as u32, doc)));
+            }
+        }
+    }
+    picked.sort_unstable_by_key(|(h, _)| *h);
+    let mut texts = Vec::with_capacity(picked.len());
+    for (_, address) in picked {
+        let stored: TantivyDocument = searcher.doc(address)?;
+        if let Some(t) = stored.get_first(news.fields.text).and_then(|v| v.as_str()) {
+            texts.push(t.to_string());
         }
     }
     Ok(texts)

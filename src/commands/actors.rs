@@ -31,8 +31,7 @@ pub fn run(index_path: &Path, args: ActorsArgs) -> anyhow::Result<Outcome> {
         None => None,
     };
     let news = NewsIndex::open(index_path)?;
-    let reader = news.index.reader()?;
-    let searcher = reader.searcher();
+    let searcher = news.searcher()?;
     let mut request = filtered(&args.query, &args.filters)?;
     let with = match &args.with {
         Some(name) => {

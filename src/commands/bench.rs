@@ -230,8 +230,7 @@ fn run_one(
     );
 
     let news = NewsIndex::open(&index_dir)?;
-    let reader = news.index.reader()?;
-    let searcher = reader.searcher();
+    let searcher = news.searcher()?;
     let mix = queries::derive(&news, &searcher, args.per_class, args.seed)?;
     progress(
         args,
@@ -248,7 +247,6 @@ fn run_one(
         None => None,
     };
     drop(searcher);
-    drop(reader);
 
     let mut peer_reports = Vec::new();
     if args.peers {

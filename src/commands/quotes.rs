@@ -21,8 +21,7 @@ struct Summary<'a> {
 
 pub fn run(index_path: &Path, args: QuotesArgs) -> anyhow::Result<Outcome> {
     let news = NewsIndex::open(index_path)?;
-    let reader = news.index.reader()?;
-    let searcher = reader.searcher();
+    let searcher = news.searcher()?;
     let request = filtered(&args.query, &args.filters)?;
     let speaker = match &args.speaker {
         Some(name) => Some(actors::resolve_one(&news, &searcher, name)?),

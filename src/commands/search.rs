@@ -27,16 +27,16 @@ pub fn run(index_path: &Path, args: SearchArgs) -> anyhow::Result<Outcome> {
         ..filtered(&args.query, &args.filters)?
     };
     let news = NewsIndex::open(index_path)?;
-    let reader = news.index.reader()?;
+    let searcher = news.searcher()?;
     let mut request = request;
     for name in &args.actor {
-        let id = search::actors::resolve_one(&news, &reader.searcher(), name)?;
+        let id = search::actors::resolve_one(&news, &searcher, name)?;
         if !name.contains(':') {
             eprintln!("--actor {name:?}: {id}");
         }
         request.actor_ids.push(id);
     }
-    let results = search::search(&news, &reader.searcher(), &request)?;
+    let results = search::search(&news, &searcher, &request)?;
 
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {

@@ -21,12 +21,8 @@ struct Summary<'a> {
 
 pub fn run(index_path: &Path, args: TopicsArgs) -> anyhow::Result<Outcome> {
     let news = NewsIndex::open(index_path)?;
-    let reader = news.index.reader()?;
-    let counts = topics::count(
-        &news,
-        &reader.searcher(),
-        &filtered(&args.query, &args.filters)?,
-    )?;
+    let searcher = news.searcher()?;
+    let counts = topics::count(&news, &searcher, &filtered(&args.query, &args.filters)?)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
         json::write_list(

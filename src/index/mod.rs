@@ -81,7 +81,21 @@ impl NewsIndex {
             source,
         })?;
         let spec = SchemaSpec::embedded()?;
-        let index = Index::create_in_dir(path, spec.tantivy_schema())?;
+        // Passages repeat their article's metadata; zstd over 32 KB blocks stores that (and the
+        // text) in about a third less space than lz4 at 16 KB.
+        let settings = tantivy::IndexSettings {
+            docstore_compression: tantivy::store::Compressor::Zstd(
+                tantivy::store::ZstdCompressor {
+                    compression_level: Some(ZSTD_LEVEL),
+                },
+            ),
+            docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+            ..tantivy::IndexSettings::default()
+        };
+        let index = Index::builder()
+            .schema(spec.tantivy_schema())
+            .settings(settings)
+            .create_in_dir(path)?;
         Self::finish(index, spec, path)
     }
 
@@ -96,11 +110,21 @@ impl NewsIndex {
         })
     }
 
+    /// A searcher over the last commit, for one command's run.
+    pub fn searcher(&self) -> Result<tantivy::Searcher> {
+        let reader = self.index.reader()?;
+        Ok(reader.searcher())
+    }
+
     /// The commit payload for this code's schema.
     pub(crate) fn payload(&self) -> String {
         CommitPayload::current(&self.spec)
     }
 }
+
+/// The doc store's zstd level and block size (see [`NewsIndex::create`]).
+const ZSTD_LEVEL: i32 = 3;
+const DOCSTORE_BLOCK_BYTES: usize = 32_768;
 
 /// Whether `path` holds an index (of any version).
 pub fn exists(path: &Path) -> bool {

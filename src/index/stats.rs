@@ -30,8 +30,7 @@ pub struct Stats {
 }
 
 pub fn stats(news: &NewsIndex) -> Result<Stats> {
-    let reader = news.index.reader()?;
-    let searcher = reader.searcher();
+    let searcher = news.searcher()?;
     let f = &news.fields;
     let first_passages =
         TermQuery::new(Term::from_field_u64(f.passage, 0), IndexRecordOption::Basic);
