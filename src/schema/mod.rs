@@ -340,7 +340,7 @@ mod tests {
                 "{name}: phrases need positions"
             );
         }
-        for name in ["date", "passage", "article_id", "article_key"] {
+        for name in ["date", "passage", "article_key"] {
             assert!(
                 spec.field(name).unwrap().fast,
                 "{name} must be fast: sorting and grouping use it"

@@ -112,17 +112,27 @@ pub struct Results {
 }
 
 /// Parses the user's query text against the index's title and text fields.
-pub fn parse_query(news: &NewsIndex, text: &str, match_any: bool) -> Result<Box<dyn Query>> {
+pub fn parse_query(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    text: &str,
+    match_any: bool,
+) -> Result<Box<dyn Query>> {
     let f = &news.fields;
     let mut parser = QueryParser::for_index(&news.index, vec![f.title, f.text]);
-    let plain;
-    let text = if match_any {
-        // Any of the words: a question in plain words is searched by its content words.
-        plain = stopwords::content_words(text);
-        plain.as_deref().unwrap_or(text)
-    } else {
-        parser.set_conjunction_by_default();
-        text
+    let weighted;
+    let text = match match_any.then(|| stopwords::content_words(text)).flatten() {
+        // Any of the words, in plain words (a question): its content words, weighted.
+        Some(words) => {
+            weighted = weigh_words(news, searcher, &words)?;
+            weighted.as_str()
+        }
+        None => {
+            if !match_any {
+                parser.set_conjunction_by_default();
+            }
+            text
+        }
     };
     parser.set_field_boost(f.title, 1.5);
     let text = if text.trim().is_empty() { "*" } else { text };
@@ -132,10 +142,45 @@ pub fn parse_query(news: &NewsIndex, text: &str, match_any: bool) -> Result<Box<
     })
 }
 
+/// Boosts each word of an any-word query so that its weight is the classic Robertson–Spärck
+/// Jones idf, ln((N − n + ½) / (n + ½)), rather than tantivy's ln(1 + (N − n + ½) / (n + ½)):
+/// a word in most passages then counts for (almost) nothing, as in a question's "information"
+/// or "system", while rare words keep their weight. Words in more than half the passages are
+/// dropped, unless that would leave none.
+fn weigh_words(news: &NewsIndex, searcher: &Searcher, words: &str) -> Result<String> {
+    let mut analyzer = news.index.tokenizer_for_field(news.fields.text)?;
+    let total = searcher.num_docs() as f64;
+    let mut out = Vec::new();
+    let bare: Vec<String> = words
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    for word in &bare {
+        let mut stream = analyzer.token_stream(word);
+        if !stream.advance() {
+            continue;
+        }
+        let term = Term::from_field_text(news.fields.text, &stream.token().text);
+        let n = searcher.doc_freq(&term)? as f64;
+        let odds = (total - n + 0.5) / (n + 0.5);
+        let classic = odds.ln();
+        let ours = (1.0 + odds).ln();
+        if classic > 0.0 && ours > 0.0 {
+            out.push(format!("{word}^{:.4}", classic / ours));
+        }
+    }
+    Ok(if out.is_empty() {
+        bare.join(" ")
+    } else {
+        out.join(" ")
+    })
+}
+
 /// Runs a search.
 pub fn search(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Result<Results> {
     let started = Instant::now();
-    let user_query = parse_query(news, &request.query, request.match_any)?;
+    let user_query = parse_query(news, searcher, &request.query, request.match_any)?;
     let query = with_filters(news, user_query.box_clone(), request);
     let wanted = request.offset + request.limit;
     let per_article = request.per_article.max(1);
@@ -255,7 +300,7 @@ pub(crate) fn value_counts(
 
     let query = with_filters(
         news,
-        parse_query(news, &request.query, request.match_any)?,
+        parse_query(news, searcher, &request.query, request.match_any)?,
         request,
     );
     let aggs: Aggregations = serde_json::from_value(serde_json::json!({
@@ -393,7 +438,7 @@ fn to_hit(
 pub fn matched_articles(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Result<u64> {
     let query = with_filters(
         news,
-        parse_query(news, &request.query, request.match_any)?,
+        parse_query(news, searcher, &request.query, request.match_any)?,
         request,
     );
     Ok(searcher.search(&*query, &DistinctArticles)?.len() as u64)

@@ -50,7 +50,7 @@ pub fn find(
         Occur::Must,
         with_filters(
             news,
-            parse_query(news, &request.query, request.match_any)?,
+            parse_query(news, searcher, &request.query, request.match_any)?,
             request,
         ),
     )];
