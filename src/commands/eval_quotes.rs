@@ -22,6 +22,9 @@ struct Gold {
     content: (usize, usize),
     sources: Vec<(usize, usize)>,
     direct: bool,
+    /// The annotation swapped Source and Cue (a Source that is only a speech verb, a Cue that
+    /// is not: `“…,” said Hester` with Source "said", Cue "Hester"); `sources` holds the Cue.
+    swapped: bool,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -46,6 +49,9 @@ pub struct SpeakerScore {
     pub correct: usize,
     pub precision: f64,
     pub recall: f64,
+    /// Gold direct quotes whose Source and Cue labels were swapped in the annotation and are
+    /// read the right way round (see `Gold::swapped`).
+    pub swapped_labels: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,7 +121,7 @@ fn read_gold(ann: &str, text: &str) -> Vec<Gold> {
     }
     let mut out = Vec::new();
     for relation in relations {
-        let (mut content, mut sources) = (Vec::new(), Vec::new());
+        let (mut content, mut sources, mut cues) = (Vec::new(), Vec::new(), Vec::new());
         for part in relation.split_whitespace() {
             let Some((role, id)) = part.split_once(':') else {
                 continue;
@@ -124,6 +130,7 @@ fn read_gold(ann: &str, text: &str) -> Vec<Gold> {
                 match role {
                     "Content" => content.extend(ranges.iter().copied()),
                     "Source" => sources.extend(ranges.iter().copied()),
+                    "Cue" => cues.extend(ranges.iter().copied()),
                     _ => {}
                 }
             }
@@ -137,10 +144,20 @@ fn read_gold(ann: &str, text: &str) -> Vec<Gold> {
         let direct = content
             .iter()
             .any(|&(s, e)| text[s..e].contains(['"', '\u{201c}', '\u{201d}']));
+        let only_verbs = |ranges: &[(usize, usize)]| {
+            !ranges.is_empty()
+                && ranges.iter().all(|&(s, e)| {
+                    text[s..e]
+                        .split_whitespace()
+                        .all(newsdex::extract::quotes::is_speech_verb)
+                })
+        };
+        let swapped = only_verbs(&sources) && !cues.is_empty() && !only_verbs(&cues);
         out.push(Gold {
             content: (s, e),
-            sources,
+            sources: if swapped { cues } else { sources },
             direct,
+            swapped,
         });
     }
     out
@@ -229,6 +246,7 @@ pub fn run(args: EvalQuotesArgs) -> anyhow::Result<Outcome> {
             &mut all,
         );
         speakers.gold += gold_direct.len();
+        speakers.swapped_labels += gold_direct.iter().filter(|g| g.swapped).count();
         for q in &pred_direct {
             let Some(span) = q.speaker_span else { continue };
             speakers.predicted += 1;
@@ -291,7 +309,7 @@ fn print(out: &mut dyn Write, r: &Report, dir: &Path) -> std::io::Result<()> {
     let s = &r.direct_speakers;
     writeln!(
         out,
-        "direct-quote speakers: precision {:.4} ({} of {} attributed), recall {:.4} (of {} gold direct quotes)",
-        s.precision, s.correct, s.predicted, s.recall, s.gold
+        "direct-quote speakers: precision {:.4} ({} of {} attributed), recall {:.4} (of {} gold direct quotes; {} with Source and Cue swapped in the annotation, read as meant)",
+        s.precision, s.correct, s.predicted, s.recall, s.gold, s.swapped_labels
     )
 }

@@ -124,7 +124,7 @@ const SPEECH_VERBS: &[&str] = &[
 ];
 
 /// Whether a word is a speech verb, without allocating for the common lower-case word.
-fn is_speech_verb(word: &str) -> bool {
+pub fn is_speech_verb(word: &str) -> bool {
     static VERBS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
         std::sync::OnceLock::new();
     let verbs = VERBS.get_or_init(|| SPEECH_VERBS.iter().copied().collect());
@@ -227,6 +227,13 @@ fn direct_spans(body: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// A markup attribute's value (`author="…"` in an embedded tweet), not speech.
+fn is_attribute_value(body: &str, start: usize) -> bool {
+    body[..start]
+        .trim_end_matches(['"', '\u{201c}'])
+        .ends_with('=')
+}
+
 /// Finds and attributes the quotes of an article body, given its actors.
 pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
     let toks = tokens::tokenize(body);
@@ -277,7 +284,10 @@ pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
     };
 
     let mut quotes = Vec::new();
-    let direct = direct_spans(body);
+    let direct: Vec<(usize, usize)> = direct_spans(body)
+        .into_iter()
+        .filter(|&(s, _)| !is_attribute_value(body, s))
+        .collect();
     let mut covered: Vec<(usize, usize)> = Vec::new();
     for (qs, qe) in direct {
         let first = token_index(qs);
@@ -474,6 +484,13 @@ mod tests {
         assert_eq!(direct.len(), 1);
         assert_eq!(direct[0].text, "no plan");
         assert_eq!(speaker(direct[0], &a), "Joseph Mwangi");
+    }
+
+    #[test]
+    fn markup_attribute_values_are_not_quotes() {
+        let body = "Governor Ana Ruiz said the dam was safe.\n\n<blockquote class=\"tweet\" author=\"anaruiz\">The dam is safe.</blockquote>";
+        let (q, _) = quotes_of(body);
+        assert!(q.iter().all(|q| !q.direct), "{q:?}");
     }
 }
 
