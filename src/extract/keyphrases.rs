@@ -294,6 +294,8 @@ pub struct Keyphrase {
     pub score: f32,
 }
 
+/// Weight of a multi-word phrase written capitalised in the body, a named concept.
+const NAMED_BOOST: f32 = 1.2;
 /// Longest phrase considered, in words.
 const MAX_WORDS: usize = 4;
 
@@ -307,22 +309,29 @@ type PhraseKey = ([u32; MAX_WORDS], u8);
 pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> Vec<Keyphrase> {
     let mut words: Vec<String> = Vec::new();
     let mut word_ids: FxHashMap<String, u32> = FxHashMap::default();
-    let mut candidates: FxHashMap<PhraseKey, (u32, usize)> = FxHashMap::default(); // count, first position
+    let mut candidates: FxHashMap<PhraseKey, (u32, usize, bool)> = FxHashMap::default(); // count, first position, written as a name
     let mut position = 0usize;
     let mut lower = String::new();
-    for text in [title, body] {
+    for (text, in_title) in [(title, true), (body, false)] {
         let toks = tokens::tokenize(text);
         let mut run: Vec<u32> = Vec::with_capacity(MAX_WORDS + 1);
-        let mut flush = |run: &mut Vec<u32>, position: usize| {
+        let mut caps: Vec<bool> = Vec::with_capacity(MAX_WORDS + 1);
+        let mut flush = |run: &mut Vec<u32>, caps: &mut Vec<bool>, position: usize| {
             for len in 1..=run.len().min(MAX_WORDS) {
                 for start in 0..=run.len() - len {
                     let mut key = [u32::MAX; MAX_WORDS];
                     key[..len].copy_from_slice(&run[start..start + len]);
-                    let e = candidates.entry((key, len as u8)).or_insert((0, position));
+                    let e = candidates
+                        .entry((key, len as u8))
+                        .or_insert((0, position, false));
                     e.0 += 1;
+                    // Capitalised mid-text ("International Stabilization Force"): a named
+                    // concept. Titles are left out: they capitalise every word.
+                    e.2 |= !in_title && len > 1 && caps[start..start + len].iter().all(|&c| c);
                 }
             }
             run.clear();
+            caps.clear();
         };
         for t in &toks {
             let w = t.text(text);
@@ -343,21 +352,22 @@ pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> 
                     }
                 };
                 run.push(id);
+                caps.push(w.chars().next().is_some_and(char::is_uppercase));
             } else {
-                flush(&mut run, position);
+                flush(&mut run, &mut caps, position);
             }
             if run.len() > MAX_WORDS {
-                flush(&mut run, position);
+                flush(&mut run, &mut caps, position);
             }
             position += 1;
         }
-        flush(&mut run, position);
+        flush(&mut run, &mut caps, position);
     }
     let idf: Vec<f32> = words.iter().map(|w| background.idf(w)).collect();
     let total = position.max(1) as f32;
     let mut scored: Vec<(f32, PhraseKey)> = candidates
         .into_iter()
-        .map(|((ids, len), (count, first))| {
+        .map(|((ids, len), (count, first, named))| {
             let len = usize::from(len);
             let rarity: f32 = ids[..len].iter().map(|&i| idf[i as usize]).sum::<f32>() / len as f32;
             let early = 1.0 + 1.0 / (1.0 + 10.0 * first as f32 / total);
@@ -369,7 +379,8 @@ pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> 
                 3 => 1.1,
                 _ => 0.9,
             };
-            let score = rarity * (1.0 + (count as f32).ln()) * early * length;
+            let named = if named { NAMED_BOOST } else { 1.0 };
+            let score = rarity * (1.0 + (count as f32).ln()) * early * length * named;
             (score, (ids, len as u8))
         })
         .collect();
@@ -443,6 +454,18 @@ mod tests {
             !k.iter().any(|p| p.phrase == "stabilization"),
             "contained in a better phrase: {k:?}"
         );
+    }
+
+    #[test]
+    fn phrases_written_as_names_rank_above_the_same_phrase_in_lower_case() {
+        let background = Background::learn(["the minister said"].into_iter(), 1);
+        let body = "Talks on the harbour levy stalled. The Coastal Levy Board met late.";
+        let k = extract("", body, &background, 8);
+        let rank = |p: &str| k.iter().position(|x| x.phrase == p);
+        assert!(rank("coastal levy board") < rank("harbour levy"), "{k:?}");
+        // The same words in lower case get no boost.
+        let lower = extract("", &body.to_lowercase(), &background, 8);
+        assert!(k[0].score > lower[0].score, "{k:?} vs {lower:?}");
     }
 
     #[test]
