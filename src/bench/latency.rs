@@ -88,14 +88,30 @@ pub fn measure(
     queries: &[BenchQuery],
     repeat: usize,
 ) -> Result<BTreeMap<Class, ClassLatency>> {
+    time_each(
+        queries,
+        repeat,
+        |q| hits(news, searcher, q),
+        |q| run_one(news, searcher, q),
+    )
+}
+
+/// For each query: what it matches (`count`, untimed), one warm-up `run`, then `repeat` timed
+/// runs; summarised per class. Every engine of a bench is timed through this.
+pub fn time_each<'a>(
+    queries: impl IntoIterator<Item = &'a BenchQuery>,
+    repeat: usize,
+    mut count: impl FnMut(&BenchQuery) -> Result<u64>,
+    mut run: impl FnMut(&BenchQuery) -> Result<()>,
+) -> Result<BTreeMap<Class, ClassLatency>> {
     let mut by_class: BTreeMap<Class, (Vec<Vec<f64>>, Vec<u64>)> = BTreeMap::new();
     for q in queries {
-        let matched = hits(news, searcher, q)?;
-        run_one(news, searcher, q)?;
+        let matched = count(q)?;
+        run(q)?;
         let mut samples = Vec::with_capacity(repeat);
         for _ in 0..repeat.max(1) {
             let started = Instant::now();
-            run_one(news, searcher, q)?;
+            run(q)?;
             samples.push(started.elapsed().as_secs_f64() * 1e3);
         }
         let entry = by_class.entry(q.class).or_default();

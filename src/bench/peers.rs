@@ -21,8 +21,8 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
-use super::latency::{summarise, ClassLatency};
-use super::queries::{BenchQuery, Class, Shape};
+use super::latency::{time_each, ClassLatency};
+use super::queries::{BenchQuery, Class};
 use crate::archive::{self, FieldMap, Record};
 use crate::error::Result;
 use crate::model::Article;
@@ -69,17 +69,6 @@ pub fn for_each_article(
         })
     });
     Ok(())
-}
-
-/// Bytes of every file under `path`.
-pub fn dir_size(path: &Path) -> u64 {
-    walkdir::WalkDir::new(path)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.metadata().ok())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum()
 }
 
 /// Tantivy with a plain schema: id, title and body, English stemming, nothing else.
@@ -143,7 +132,7 @@ impl RawTantivy {
             secs: started.elapsed().as_secs_f64(),
             articles: articles.into_inner(),
             body_bytes: bytes.into_inner(),
-            index_bytes: dir_size(dir),
+            index_bytes: crate::index::dir_size(dir),
         };
         Ok((
             RawTantivy {
@@ -190,9 +179,8 @@ impl RawTantivy {
         let reader = self.index.reader()?;
         let searcher = reader.searcher();
         let parser = self.parser(true);
-        timed(queries, repeat, |shape| {
-            self.top10(&searcher, &parser, &shape.tantivy())
-        })
+        let top10 = |q: &BenchQuery| self.top10(&searcher, &parser, &q.shape.tantivy());
+        time_each(text_queries(queries), repeat, top10, |q| top10(q).map(drop))
     }
 
     /// Article ids for an OR query of `words`, best first, at most `depth`.
@@ -212,31 +200,6 @@ impl RawTantivy {
             })
             .collect()
     }
-}
-
-/// Times `run` on every text query: one warm-up, then `repeat` timed runs.
-pub fn timed(
-    queries: &[BenchQuery],
-    repeat: usize,
-    mut run: impl FnMut(&Shape) -> Result<u64>,
-) -> Result<BTreeMap<Class, ClassLatency>> {
-    let mut by_class: BTreeMap<Class, (Vec<Vec<f64>>, Vec<u64>)> = BTreeMap::new();
-    for q in queries.iter().filter(|q| q.class.is_text()) {
-        let hits = run(&q.shape)?;
-        let samples = (0..repeat.max(1))
-            .map(|_| {
-                let started = Instant::now();
-                run(&q.shape).map(|_| started.elapsed().as_secs_f64() * 1e3)
-            })
-            .collect::<Result<Vec<f64>>>()?;
-        let entry = by_class.entry(q.class).or_default();
-        entry.0.push(samples);
-        entry.1.push(hits);
-    }
-    Ok(by_class
-        .into_iter()
-        .map(|(c, (s, h))| (c, summarise(&s, &h)))
-        .collect())
 }
 
 /// ripgrep over the raw archive files: a whole `rg` process per query, for the queries grep
@@ -261,7 +224,8 @@ pub fn ripgrep(roots: &[PathBuf], queries: &[BenchQuery], repeat: usize) -> Peer
         .filter(|q| q.shape.grep_patterns().is_some())
         .cloned()
         .collect();
-    let result = timed(&runnable, repeat, |shape| {
+    let rg = |q: &BenchQuery| -> Result<u64> {
+        let shape = &q.shape;
         let mut cmd = Command::new("rg");
         cmd.args([
             "--count",
@@ -285,12 +249,18 @@ pub fn ripgrep(roots: &[PathBuf], queries: &[BenchQuery], repeat: usize) -> Peer
             .lines()
             .filter_map(|l| l.trim().parse::<u64>().ok())
             .sum())
-    });
+    };
+    let result = time_each(text_queries(&runnable), repeat, rg, |q| rg(q).map(drop));
     match result {
         Ok(latency) => report.latency = latency,
         Err(e) => report.skipped = Some(e.to_string()),
     }
     report
+}
+
+/// The text classes of the mix: the ones every peer answers.
+fn text_queries(queries: &[BenchQuery]) -> impl Iterator<Item = &BenchQuery> {
+    queries.iter().filter(|q| q.class.is_text())
 }
 
 #[cfg(feature = "peers")]
@@ -300,6 +270,7 @@ pub use fts5::Fts5;
 #[cfg(feature = "peers")]
 mod fts5 {
     use super::*;
+    use crate::bench::queries::Shape;
     use rusqlite::{params, Connection};
 
     pub struct Fts5 {
@@ -354,7 +325,7 @@ mod fts5 {
             Ok((Fts5 { connection }, run))
         }
 
-        fn top10(&self, shape: &Shape) -> Result<u64> {
+        fn top10(&self, shape: &Shape) -> Result<()> {
             let mut top = self
                 .connection
                 .prepare_cached(
@@ -368,7 +339,7 @@ mod fts5 {
             for row in rows {
                 std::hint::black_box(row.map_err(sql)?);
             }
-            Ok(0)
+            Ok(())
         }
 
         fn count(&self, shape: &Shape) -> Result<u64> {
@@ -382,26 +353,19 @@ mod fts5 {
                 .map_err(sql)
         }
 
+        /// Latency per class of the text queries; hits are counted apart (a `count(*)` is not
+        /// the job timed).
         pub fn latency(
             &self,
             queries: &[BenchQuery],
             repeat: usize,
         ) -> Result<BTreeMap<Class, ClassLatency>> {
-            let mut counts = std::collections::HashMap::new();
-            for q in queries.iter().filter(|q| q.class.is_text()) {
-                counts.insert(q.shape.fts5(), self.count(&q.shape)?);
-            }
-            let mut latency = timed(queries, repeat, |shape| self.top10(shape))?;
-            // Hit counts are counted apart from the timed runs (a count(*) is not the job).
-            for (class, l) in latency.iter_mut() {
-                let hits: Vec<u64> = queries
-                    .iter()
-                    .filter(|q| q.class == *class)
-                    .map(|q| counts.get(&q.shape.fts5()).copied().unwrap_or(0))
-                    .collect();
-                l.mean_hits = hits.iter().sum::<u64>() as f64 / hits.len().max(1) as f64;
-            }
-            Ok(latency)
+            time_each(
+                text_queries(queries),
+                repeat,
+                |q| self.count(&q.shape),
+                |q| self.top10(&q.shape),
+            )
         }
 
         /// Article ids for an OR query of `words`, best first, at most `depth`.

@@ -307,20 +307,7 @@ fn run_peers(
         latency: raw.latency(mix, args.repeat)?,
         ..PeerReport::default()
     };
-    if let Some((queries, qrels)) = test {
-        let mut rankings = std::collections::HashMap::new();
-        for q in queries {
-            let ranking = raw.rank(&quality::words_of(&q.text), DEPTH)?;
-            rankings.insert(
-                q.id.clone(),
-                ranking
-                    .iter()
-                    .map(|id| quality::doc_id(id).to_string())
-                    .collect(),
-            );
-        }
-        report.quality = Some(quality::evaluate(qrels, queries, &rankings));
-    }
+    report.quality = peer_quality(test, |words| raw.rank(words, DEPTH))?;
     drop(raw);
     if !args.keep {
         let _ = std::fs::remove_dir_all(&dir);
@@ -332,6 +319,28 @@ fn run_peers(
     progress(args, "peer: ripgrep");
     reports.push(peers::ripgrep(roots, mix, args.repeat.min(3)));
     Ok(reports)
+}
+
+/// A peer's quality on the test queries, given how it ranks an OR of words (article ids).
+fn peer_quality(
+    test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
+    rank: impl Fn(&[String]) -> newsdex::Result<Vec<String>>,
+) -> anyhow::Result<Option<Quality>> {
+    let Some((queries, qrels)) = test else {
+        return Ok(None);
+    };
+    let mut rankings = std::collections::HashMap::new();
+    for q in queries {
+        let ranking = rank(&quality::words_of(&q.text))?;
+        rankings.insert(
+            q.id.clone(),
+            ranking
+                .iter()
+                .map(|id| quality::doc_id(id).to_string())
+                .collect(),
+        );
+    }
+    Ok(Some(quality::evaluate(qrels, queries, &rankings)))
 }
 
 #[cfg(feature = "peers")]
@@ -352,20 +361,7 @@ fn fts5(
         latency: db.latency(mix, args.repeat)?,
         ..PeerReport::default()
     };
-    if let Some((queries, qrels)) = test {
-        let mut rankings = std::collections::HashMap::new();
-        for q in queries {
-            let ranking = db.rank(&quality::words_of(&q.text), DEPTH)?;
-            rankings.insert(
-                q.id.clone(),
-                ranking
-                    .iter()
-                    .map(|id| quality::doc_id(id).to_string())
-                    .collect(),
-            );
-        }
-        report.quality = Some(quality::evaluate(qrels, queries, &rankings));
-    }
+    report.quality = peer_quality(test, |words| db.rank(words, DEPTH))?;
     drop(db);
     if !args.keep {
         let _ = std::fs::remove_file(&path);
@@ -481,7 +477,7 @@ fn index_with_newsdex(
         serde_json::from_str(&stdout).context("reading the indexer's JSON summary")?;
     let get = |k: &str| summary[k].as_u64().unwrap_or(0);
     let (articles, passages, body_bytes) = (get("articles"), get("passages"), get("body_bytes"));
-    let index_bytes = peers::dir_size(index_dir);
+    let index_bytes = newsdex::index::dir_size(index_dir);
     Ok(Indexing {
         secs,
         articles,
@@ -652,7 +648,7 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
                     .collect();
                 writeln!(
                     out,
-                    "  {:<14} geomean ms (articles): {}; all text {:.3}",
+                    "  {:<14} geomean ms (hits: articles, or lines for ripgrep): {}; all text {:.3}",
                     if p.index.is_some() {
                         ""
                     } else {

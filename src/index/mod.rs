@@ -15,7 +15,7 @@ use crate::schema::{Fields, SchemaSpec};
 
 pub use document::{article_key, documents};
 pub use pipeline::{run, Progress, Settings, Summary};
-pub use stats::{rfc3339, stats, Stats};
+pub use stats::{dir_size, rfc3339, stats, Stats};
 
 /// What each commit records about the code that wrote it.
 #[derive(Debug, Serialize, Deserialize)]

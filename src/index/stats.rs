@@ -86,7 +86,8 @@ pub fn rfc3339(d: DateTime) -> String {
         .unwrap_or_default()
 }
 
-fn dir_size(path: &Path) -> u64 {
+/// Bytes of every file under `path`.
+pub fn dir_size(path: &Path) -> u64 {
     walkdir::WalkDir::new(path)
         .into_iter()
         .filter_map(|e| e.ok())
