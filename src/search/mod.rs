@@ -7,7 +7,7 @@
 pub mod actors;
 mod highlight;
 pub mod quotes;
-mod stopwords;
+pub mod stopwords;
 pub mod topics;
 
 use std::collections::HashMap;
