@@ -54,16 +54,14 @@ pub fn rank_articles(
             match_any: true,
             ..Request::default()
         };
-        let hits = if words.is_empty() {
+        let ids = if words.is_empty() {
             Vec::new()
         } else {
-            search::search(news, searcher, &request)?.hits
+            search::ranked_articles(news, searcher, &request)?
         };
         rankings.insert(
             q.id.clone(),
-            hits.into_iter()
-                .map(|h| doc_id(&h.article_id).to_string())
-                .collect(),
+            ids.iter().map(|id| doc_id(id).to_string()).collect(),
         );
     }
     Ok(rankings)

@@ -181,23 +181,7 @@ fn weigh_words(news: &NewsIndex, searcher: &Searcher, words: &str) -> Result<Str
 pub fn search(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Result<Results> {
     let started = Instant::now();
     let user_query = parse_query(news, searcher, &request.query, request.match_any)?;
-    let query = with_filters(news, user_query.box_clone(), request);
-    let wanted = request.offset + request.limit;
-    let per_article = request.per_article.max(1);
-
-    // Fetch more passages than needed, since grouping by article drops some; fetch again
-    // with a larger window when grouping left too few.
-    let mut window = (wanted * per_article * 4).max(64);
-    let (picked, matched) = loop {
-        let (top, matched) = top_passages(searcher, &*query, request.sort, window)?;
-        let exhausted = top.len() < window;
-        let picked = group_by_article(searcher, top, per_article, wanted)?;
-        if picked.len() >= wanted || exhausted {
-            break (picked, matched);
-        }
-        window *= 4;
-    };
-
+    let (picked, matched) = rank(news, searcher, &*user_query, request)?;
     let highlighter = Highlighter::new(news, &*user_query)?;
     let mut hits = Vec::with_capacity(request.limit);
     for (i, (score, address)) in picked.into_iter().skip(request.offset).enumerate() {
@@ -215,6 +199,57 @@ pub fn search(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Resul
         matched_passages: matched,
         elapsed: started.elapsed(),
     })
+}
+
+/// The ids of the articles `request` finds, best first, each ranked by its best passage (at
+/// most `offset + limit`): what [`search`] ranks, without loading passages or highlighting.
+pub fn ranked_articles(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    request: &Request,
+) -> Result<Vec<String>> {
+    let user_query = parse_query(news, searcher, &request.query, request.match_any)?;
+    let request = Request {
+        per_article: 1,
+        ..request.clone()
+    };
+    let (picked, _) = rank(news, searcher, &*user_query, &request)?;
+    let mut ids = Vec::with_capacity(picked.len());
+    for (_, address) in picked.into_iter().skip(request.offset) {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        ids.push(
+            doc.get_first(news.fields.article_id)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    Ok(ids)
+}
+
+/// The passages to show for `request` (grouped by article, up to `offset + limit`) and how
+/// many passages matched in all.
+fn rank(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    user_query: &dyn Query,
+    request: &Request,
+) -> Result<(Ranked, usize)> {
+    let query = with_filters(news, user_query.box_clone(), request);
+    let wanted = request.offset + request.limit;
+    let per_article = request.per_article.max(1);
+    // Fetch more passages than needed, since grouping by article drops some; fetch again
+    // with a larger window when grouping left too few.
+    let mut window = (wanted * per_article * 4).max(64);
+    loop {
+        let (top, matched) = top_passages(searcher, &*query, request.sort, window)?;
+        let exhausted = top.len() < window;
+        let picked = group_by_article(searcher, top, per_article, wanted)?;
+        if picked.len() >= wanted || exhausted {
+            return Ok((picked, matched));
+        }
+        window *= 4;
+    }
 }
 
 /// Passages in rank order, with their scores when ranked by relevance.
