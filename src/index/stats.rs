@@ -82,7 +82,20 @@ pub fn stats(news: &NewsIndex) -> Result<Stats> {
 /// A tantivy date as RFC 3339 text.
 pub fn rfc3339(d: DateTime) -> String {
     chrono::DateTime::from_timestamp(d.into_timestamp_secs(), 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .map(|d| {
+            // Written field by field: a strftime pattern is parsed anew on every call, and
+            // search formats a date per hit.
+            use chrono::{Datelike, Timelike};
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                d.year(),
+                d.month(),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second()
+            )
+        })
         .unwrap_or_default()
 }
 
@@ -95,4 +108,15 @@ pub fn dir_size(path: &Path) -> u64 {
         .filter(|m| m.is_file())
         .map(|m| m.len())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_dates() {
+        let d = tantivy::DateTime::from_timestamp_secs(1_700_000_000);
+        assert_eq!(super::rfc3339(d), "2023-11-14T22:13:20Z");
+        let early = tantivy::DateTime::from_timestamp_secs(-2_208_988_800 + 59);
+        assert_eq!(super::rfc3339(early), "1900-01-01T00:00:59Z");
+    }
 }

@@ -212,11 +212,98 @@ pub fn build_analyzer(spec: &AnalyzerSpec) -> Result<TextAnalyzer, String> {
             "lowercase" => builder.filter_dynamic(LowerCaser),
             "ascii_folding" => builder.filter_dynamic(AsciiFoldingFilter),
             "stem_english" => builder.filter_dynamic(stem::CachedStemmer),
-            "remove_long" => builder.filter_dynamic(RemoveLongFilter::limit(40)),
+            "remove_long" => builder.filter_dynamic(RemoveLongFilter::limit(LONGEST_TOKEN)),
             other => return Err(format!("unknown filter `{other}`")),
         };
     }
     Ok(builder.build())
+}
+
+/// Tokens longer than this (in bytes) are dropped by the `remove_long` filter.
+const LONGEST_TOKEN: usize = 40;
+
+/// A field's analyzer split before its stemmer, for highlighting: it stems only the words that
+/// could match a query term (a Snowball English stem keeps its word's first letter), and reads
+/// ASCII text by hand when the analyzer's steps allow.
+pub struct SplitAnalyzer {
+    /// The analyzer up to (not including) a final stemmer; the whole analyzer when it has none.
+    pub head: TextAnalyzer,
+    /// Whether a stemmer follows `head`.
+    pub stems: bool,
+    /// What `head` does to ASCII text, when every step of it is one of the simple tokenizer,
+    /// `remove_long`, `lowercase` and `ascii_folding`.
+    pub ascii: Option<AsciiWords>,
+}
+
+/// `head` on ASCII text: runs of ASCII letters and digits shorter than `LONGEST_TOKEN` bytes
+/// (when `drop_long`), lowercased (when `lowercase`). Folding leaves ASCII as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct AsciiWords {
+    pub lowercase: bool,
+    pub drop_long: bool,
+}
+
+impl AsciiWords {
+    /// The byte ranges of `text`'s tokens; `text` must be ASCII.
+    pub fn ranges(self, text: &str) -> impl Iterator<Item = [usize; 2]> + '_ {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            while i < bytes.len() {
+                while i < bytes.len() && !bytes[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                if start < i && !(self.drop_long && i - start >= LONGEST_TOKEN) {
+                    return Some([start, i]);
+                }
+            }
+            None
+        })
+    }
+}
+
+/// Splits the analyzer of `field` before a final stemmer; see [`SplitAnalyzer`].
+pub fn split_analyzer(spec: &SchemaSpec, field: &str) -> Result<SplitAnalyzer, String> {
+    let name = spec
+        .fields
+        .iter()
+        .find(|f| f.name == field)
+        .and_then(|f| f.analyzer.as_deref())
+        .ok_or_else(|| format!("field `{field}` has no analyzer"))?;
+    if name == "raw" {
+        return Ok(SplitAnalyzer {
+            head: TextAnalyzer::from(RawTokenizer::default()),
+            stems: false,
+            ascii: None,
+        });
+    }
+    let analyzer = spec
+        .analyzers
+        .get(name)
+        .ok_or_else(|| format!("unknown analyzer `{name}`"))?;
+    let stems = analyzer.filters.last().map(String::as_str) == Some("stem_english");
+    let mut head = analyzer.clone();
+    if stems {
+        head.filters.pop();
+    }
+    let simple = head.tokenizer == "simple"
+        && head
+            .filters
+            .iter()
+            .all(|f| matches!(f.as_str(), "remove_long" | "lowercase" | "ascii_folding"));
+    let has = |filter: &str| head.filters.iter().any(|f| f == filter);
+    Ok(SplitAnalyzer {
+        ascii: simple.then(|| AsciiWords {
+            lowercase: has("lowercase"),
+            drop_long: has("remove_long"),
+        }),
+        head: build_analyzer(&head)?,
+        stems,
+    })
 }
 
 /// Field handles, resolved once from the schema.

@@ -107,6 +107,20 @@ mod tests {
         out
     }
 
+    /// Highlighting stems only the words whose first letter starts a query term.
+    #[test]
+    fn stems_keep_the_first_letter() {
+        let words = "dying lying tying skies skis idly gently ugly early only singly news \
+                     yelling youth yearly year eyes ies ied ing ed ly y ss s sses 2024s \
+                     generously happily agreed proceedings importantly exceedingly \
+                     ytterbium yyy aaa izzy";
+        for word in words.split_whitespace() {
+            with_stem(word, |stem| {
+                assert_eq!(stem.chars().next(), word.chars().next(), "{word} → {stem}")
+            });
+        }
+    }
+
     #[test]
     fn cached_stems_are_tantivys_stems() {
         let text = "Negotiators negotiated the negotiations; running runners ran, generously \
