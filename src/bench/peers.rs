@@ -150,7 +150,7 @@ impl RawTantivy {
         if conjunction {
             parser.set_conjunction_by_default();
         }
-        parser.set_field_boost(self.title, 1.5);
+        parser.set_field_boost(self.title, crate::search::TITLE_WEIGHT);
         parser
     }
 
@@ -271,6 +271,7 @@ pub use fts5::Fts5;
 mod fts5 {
     use super::*;
     use crate::bench::queries::Shape;
+    use crate::search::TITLE_WEIGHT;
     use rusqlite::{params, Connection};
 
     pub struct Fts5 {
@@ -330,11 +331,13 @@ mod fts5 {
                 .connection
                 .prepare_cached(
                     "SELECT id, snippet(docs, 2, '[', ']', '…', 24) FROM docs
-                     WHERE docs MATCH ?1 ORDER BY bm25(docs, 0.0, 1.5, 1.0) LIMIT 10",
+                     WHERE docs MATCH ?1 ORDER BY bm25(docs, 0.0, ?2, 1.0) LIMIT 10",
                 )
                 .map_err(sql)?;
             let rows = top
-                .query_map([shape.fts5()], |r| r.get::<_, String>(1))
+                .query_map(params![shape.fts5(), TITLE_WEIGHT], |r| {
+                    r.get::<_, String>(1)
+                })
                 .map_err(sql)?;
             for row in rows {
                 std::hint::black_box(row.map_err(sql)?);
@@ -382,11 +385,13 @@ mod fts5 {
                 .connection
                 .prepare_cached(
                     "SELECT id FROM docs WHERE docs MATCH ?1
-                     ORDER BY bm25(docs, 0.0, 1.5, 1.0) LIMIT ?2",
+                     ORDER BY bm25(docs, 0.0, ?3, 1.0) LIMIT ?2",
                 )
                 .map_err(sql)?;
             let rows = stmt
-                .query_map(params![query, depth as i64], |r| r.get::<_, String>(0))
+                .query_map(params![query, depth as i64, TITLE_WEIGHT], |r| {
+                    r.get::<_, String>(0)
+                })
                 .map_err(sql)?;
             rows.map(|r| r.map_err(sql)).collect()
         }
