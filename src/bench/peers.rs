@@ -45,6 +45,9 @@ pub struct PeerReport {
     pub index: Option<IndexRun>,
     pub latency: BTreeMap<Class, ClassLatency>,
     pub quality: Option<super::quality::Quality>,
+    /// Median wall time of a whole command-line query process (tantivy-cli's `tantivy search`
+    /// on the raw tantivy index), ms, when that tool is on PATH.
+    pub process_p50_ms: Option<f64>,
 }
 
 /// Reads every article under `roots` with newsdex's readers on `threads` threads.
@@ -256,6 +259,43 @@ pub fn ripgrep(roots: &[PathBuf], queries: &[BenchQuery], repeat: usize) -> Peer
         Err(e) => report.skipped = Some(e.to_string()),
     }
     report
+}
+
+/// Median wall time, ms, of tantivy-cli's `tantivy search` (when `tantivy` on PATH is
+/// tantivy-cli) over `index_dir`, three runs of each query. It prints every match as JSON,
+/// unranked: that is what a shell user of tantivy-cli waits for. `None` when the tool is absent
+/// or cannot read the index.
+pub fn tantivy_cli_process_ms(index_dir: &Path, queries: &[&BenchQuery]) -> Option<f64> {
+    let version = Command::new("tantivy").arg("--version").output().ok()?;
+    if !version.status.success()
+        || !String::from_utf8_lossy(&version.stdout)
+            .to_lowercase()
+            .starts_with("tantivy")
+    {
+        return None;
+    }
+    let mut samples = Vec::new();
+    for q in queries {
+        for _ in 0..3 {
+            let started = Instant::now();
+            let status = Command::new("tantivy")
+                .arg("search")
+                .arg("-i")
+                .arg(index_dir)
+                .arg("-q")
+                .arg(q.shape.tantivy())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .ok()?;
+            if !status.success() {
+                return None;
+            }
+            samples.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    (!samples.is_empty()).then(|| super::latency::quantile(&samples, 0.5))
 }
 
 /// The text classes of the mix: the ones every peer answers.

@@ -309,6 +309,14 @@ fn run_peers(
     };
     report.quality = peer_quality(test, |words| raw.rank(words, DEPTH))?;
     drop(raw);
+    if args.processes > 0 {
+        progress(
+            args,
+            "peer: tantivy-cli processes (when `tantivy` is on PATH)",
+        );
+        report.process_p50_ms =
+            peers::tantivy_cli_process_ms(&dir, &process_sample(mix, args.processes));
+    }
     if !args.keep {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -428,6 +436,14 @@ fn ratios(run: &Run) -> Vec<Ratio> {
             .filter(|(c, _)| peer.latency.contains_key(c))
             .map(|(c, l)| (*c, l.clone()))
             .collect();
+        if let (Some(ours), Some(theirs)) = (run.process_p50_ms, peer.process_p50_ms) {
+            push(
+                &peer.name,
+                "whole search process (tantivy-cli)".into(),
+                ours,
+                theirs,
+            );
+        }
         push(
             &peer.name,
             "latency: all its text queries".into(),
@@ -529,15 +545,21 @@ fn run_measured(mut cmd: Command) -> anyhow::Result<(String, bool, Option<u64>)>
 }
 
 /// The median wall time of whole `newsdex search` processes over text queries of the mix.
+/// The queries whose whole processes are timed: `n` text queries spread over the mix.
+fn process_sample(mix: &[BenchQuery], n: usize) -> Vec<&BenchQuery> {
+    let text: Vec<&BenchQuery> = mix.iter().filter(|q| q.class.is_text()).collect();
+    let step = (text.len() / n.max(1)).max(1);
+    text.into_iter().step_by(step).take(n).collect()
+}
+
 fn time_processes(index_dir: &Path, mix: &[BenchQuery], n: usize) -> anyhow::Result<Option<f64>> {
     let exe = std::env::current_exe()?;
-    let text: Vec<&BenchQuery> = mix.iter().filter(|q| q.class.is_text()).collect();
-    if n == 0 || text.is_empty() {
+    let sample = process_sample(mix, n);
+    if sample.is_empty() {
         return Ok(None);
     }
-    let step = (text.len() / n).max(1);
     let mut samples = Vec::new();
-    for q in text.iter().step_by(step).take(n) {
+    for q in sample {
         for _ in 0..3 {
             let started = Instant::now();
             Command::new(&exe)
@@ -639,6 +661,13 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
                         secs,
                         *body_bytes as f64 / 1e6 / secs.max(1e-9),
                         *index_bytes as f64 / 1e6
+                    )?;
+                }
+                if let Some(ms) = p.process_p50_ms {
+                    writeln!(
+                        out,
+                        "  {:<14} a whole tantivy-cli `tantivy search` process on this index: median {ms:.1} ms",
+                        ""
                     )?;
                 }
                 let classes: Vec<String> = p
