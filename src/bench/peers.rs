@@ -1,6 +1,6 @@
 //! The engines newsdex is measured against, on the same articles and cores: raw tantivy (the
 //! same text, whole articles, no extraction: the floor of newsdex's own cost), SQLite FTS5
-//! (built with the `peers` feature) and ripgrep (when it is on PATH).
+//! (built with the `peers` feature), ripgrep and tantivy-cli (when they are on PATH).
 //!
 //! Peers read the archive with newsdex's own readers, so every engine indexes the same titles
 //! and bodies, and answer the same [`Shape`]s of the query mix.
