@@ -5,6 +5,7 @@
 //! changing scores. Hits are passages; at most `per_article` passages of one article are kept.
 
 pub mod actors;
+mod bm25f;
 mod highlight;
 pub mod quotes;
 pub mod stopwords;
@@ -23,6 +24,7 @@ use tantivy::{DocAddress, Order, Searcher, Term};
 
 use crate::error::{Error, Result};
 use crate::index::NewsIndex;
+use bm25f::Bm25fQuery;
 
 pub use highlight::Highlighter;
 
@@ -125,21 +127,17 @@ pub fn parse_query(
     match_any: bool,
 ) -> Result<Box<dyn Query>> {
     let f = &news.fields;
+    // Any of the words, in plain words (a question): its content words, BM25F-scored.
+    if let Some(words) = match_any.then(|| stopwords::content_words(text)).flatten() {
+        let words = weigh_words(news, searcher, &words)?;
+        if !words.is_empty() {
+            return Ok(Box::new(Bm25fQuery::new(f.title, f.text, words)));
+        }
+    }
     let mut parser = QueryParser::for_index(&news.index, vec![f.title, f.text]);
-    let weighted;
-    let text = match match_any.then(|| stopwords::content_words(text)).flatten() {
-        // Any of the words, in plain words (a question): its content words, weighted.
-        Some(words) => {
-            weighted = weigh_words(news, searcher, &words)?;
-            weighted.as_str()
-        }
-        None => {
-            if !match_any {
-                parser.set_conjunction_by_default();
-            }
-            text
-        }
-    };
+    if !match_any {
+        parser.set_conjunction_by_default();
+    }
     parser.set_field_boost(f.title, TITLE_WEIGHT);
     let text = if text.trim().is_empty() { "*" } else { text };
     parser.parse_query(text).map_err(|e| Error::Query {
@@ -148,39 +146,45 @@ pub fn parse_query(
     })
 }
 
-/// Boosts each word of an any-word query so that its weight is the classic Robertson–Spärck
-/// Jones idf, ln((N − n + ½) / (n + ½)), rather than tantivy's ln(1 + (N − n + ½) / (n + ½)):
-/// a word in most passages then counts for (almost) nothing, as in a question's "information"
-/// or "system", while rare words keep their weight. Words in more than half the passages are
-/// dropped, unless that would leave none.
-fn weigh_words(news: &NewsIndex, searcher: &Searcher, words: &str) -> Result<String> {
+/// The words of an any-word question, each weighted by the classic Robertson–Spärck Jones
+/// idf, ln((N − n + ½) / (n + ½)) over passages: a word in most passages then counts for
+/// (almost) nothing, as in a question's "information" or "system", while rare words keep
+/// their weight. Words in more than half the passages are dropped, unless that would leave
+/// none (then every word weighs tantivy's ln(1 + (N − n + ½) / (n + ½))).
+fn weigh_words(news: &NewsIndex, searcher: &Searcher, words: &str) -> Result<Vec<bm25f::Word>> {
     let mut analyzer = news.index.tokenizer_for_field(news.fields.text)?;
     let total = searcher.num_docs() as f64;
-    let mut out = Vec::new();
-    let bare: Vec<String> = words
+    let mut all = Vec::new();
+    for word in words
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    for word in &bare {
+    {
         let mut stream = analyzer.token_stream(word);
         if !stream.advance() {
             continue;
         }
-        let term = Term::from_field_text(news.fields.text, &stream.token().text);
-        let n = searcher.doc_freq(&term)? as f64;
+        let indexed = &stream.token().text;
+        let text = Term::from_field_text(news.fields.text, indexed);
+        let n = searcher.doc_freq(&text)? as f64;
         let odds = (total - n + 0.5) / (n + 0.5);
-        let classic = odds.ln();
-        let ours = (1.0 + odds).ln();
-        if classic > 0.0 && ours > 0.0 {
-            out.push(format!("{word}^{:.4}", classic / ours));
-        }
+        all.push((
+            bm25f::Word {
+                title: Term::from_field_text(news.fields.title, indexed),
+                text,
+                weight: 0.0,
+            },
+            odds,
+        ));
     }
-    Ok(if out.is_empty() {
-        bare.join(" ")
-    } else {
-        out.join(" ")
-    })
+    let classic = all.iter().any(|(_, odds)| odds.ln() > 0.0);
+    Ok(all
+        .into_iter()
+        .filter(|(_, odds)| !classic || odds.ln() > 0.0)
+        .map(|(word, odds)| bm25f::Word {
+            weight: if classic { odds.ln() } else { odds.ln_1p() } as f32,
+            ..word
+        })
+        .collect())
 }
 
 /// Runs a search.
