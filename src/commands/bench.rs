@@ -544,7 +544,6 @@ fn run_measured(mut cmd: Command) -> anyhow::Result<(String, bool, Option<u64>)>
     ))
 }
 
-/// The median wall time of whole `newsdex search` processes over text queries of the mix.
 /// The queries whose whole processes are timed: `n` text queries spread over the mix.
 fn process_sample(mix: &[BenchQuery], n: usize) -> Vec<&BenchQuery> {
     let text: Vec<&BenchQuery> = mix.iter().filter(|q| q.class.is_text()).collect();
@@ -552,6 +551,7 @@ fn process_sample(mix: &[BenchQuery], n: usize) -> Vec<&BenchQuery> {
     text.into_iter().step_by(step).take(n).collect()
 }
 
+/// The median wall time of whole `newsdex search` processes over text queries of the mix.
 fn time_processes(index_dir: &Path, mix: &[BenchQuery], n: usize) -> anyhow::Result<Option<f64>> {
     let exe = std::env::current_exe()?;
     let sample = process_sample(mix, n);

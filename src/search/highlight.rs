@@ -120,12 +120,14 @@ impl FieldTerms {
         })
     }
 
+    /// Whether some query word starts with `initial`: no other token can match one (a stem
+    /// keeps its word's first letter), so only these are copied and stemmed.
+    fn may_match(&self, initial: char) -> bool {
+        self.initials.contains(&initial)
+    }
+
     /// The word number of a token (as the analyzer before stemming gives it), if any.
     fn word_of(&self, token: &str) -> Option<usize> {
-        let initial = token.chars().next()?;
-        if !self.initials.contains(&initial) {
-            return None;
-        }
         if self.stems {
             stem::with_stem(token, |stem| self.words.get(stem).copied())
         } else {
@@ -144,8 +146,7 @@ impl FieldTerms {
                     if rules.lowercase {
                         initial = initial.to_ascii_lowercase();
                     }
-                    // Most words start otherwise than every query word: no copy, no stem.
-                    let number = self.initials.contains(&(initial as char)).then(|| {
+                    let number = self.may_match(initial as char).then(|| {
                         word.clear();
                         word.push_str(&text[from..to]);
                         if rules.lowercase {
@@ -162,7 +163,12 @@ impl FieldTerms {
                 while stream.advance() {
                     let token = stream.token();
                     tokens.push((
-                        self.word_of(&token.text),
+                        token
+                            .text
+                            .chars()
+                            .next()
+                            .filter(|&c| self.may_match(c))
+                            .and_then(|_| self.word_of(&token.text)),
                         [token.offset_from, token.offset_to],
                     ));
                 }
