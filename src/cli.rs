@@ -125,6 +125,10 @@ pub struct BenchArgs {
     /// PATH) on the same articles.
     #[arg(long)]
     pub peers: bool,
+    /// With --peers, also run Lucene from this Lucene 8 jar (needs java and javac on PATH;
+    /// benches/lucene-jar.sh fetches one).
+    #[arg(long, requires = "peers", value_name = "JAR")]
+    pub lucene: Option<PathBuf>,
     /// Seed of the generated corpus and of the query mix.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

@@ -5,6 +5,7 @@
 
 pub mod generate;
 pub mod latency;
+pub mod lucene;
 pub mod peers;
 pub mod quality;
 pub mod queries;

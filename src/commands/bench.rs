@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use newsdex::bench::latency::{self, ClassLatency};
+use newsdex::bench::lucene::Lucene;
 use newsdex::bench::peers::{self, IndexRun, PeerReport, RawTantivy};
 use newsdex::bench::quality::{self, Quality};
 use newsdex::bench::queries::{self, BenchQuery, Class};
@@ -307,7 +308,7 @@ fn run_peers(
         latency: raw.latency(mix, args.repeat)?,
         ..PeerReport::default()
     };
-    report.quality = peer_quality(test, |words| raw.rank(words, DEPTH))?;
+    report.quality = peer_quality(test, |all| all.iter().map(|w| raw.rank(w, DEPTH)).collect())?;
     drop(raw);
     if args.processes > 0 {
         progress(
@@ -323,32 +324,70 @@ fn run_peers(
     reports.push(report);
 
     reports.push(fts5(args, threads, slug, roots, mix, test)?);
+    if let Some(jar) = &args.lucene {
+        reports.push(lucene(args, jar, threads, slug, roots, mix, test));
+    }
 
     progress(args, "peer: ripgrep");
     reports.push(peers::ripgrep(roots, mix, args.repeat.min(3)));
     Ok(reports)
 }
 
-/// A peer's quality on the test queries, given how it ranks an OR of words (article ids).
+/// A peer's quality on the test queries, given how it ranks ORs of words (article ids, one
+/// ranking per word list, all asked at once).
 fn peer_quality(
     test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
-    rank: impl Fn(&[String]) -> newsdex::Result<Vec<String>>,
+    rank_all: impl FnOnce(&[Vec<String>]) -> newsdex::Result<Vec<Vec<String>>>,
 ) -> anyhow::Result<Option<Quality>> {
     let Some((queries, qrels)) = test else {
         return Ok(None);
     };
-    let mut rankings = std::collections::HashMap::new();
-    for q in queries {
-        let ranking = rank(&quality::words_of(&q.text))?;
-        rankings.insert(
-            q.id.clone(),
-            ranking
-                .iter()
-                .map(|id| quality::doc_id(id).to_string())
-                .collect(),
-        );
-    }
+    let words: Vec<Vec<String>> = queries.iter().map(|q| quality::words_of(&q.text)).collect();
+    let rankings = queries
+        .iter()
+        .zip(rank_all(&words)?)
+        .map(|(q, ranking)| {
+            let ids = ranking.iter().map(|id| quality::doc_id(id).to_string());
+            (q.id.clone(), ids.collect())
+        })
+        .collect();
     Ok(Some(quality::evaluate(qrels, queries, &rankings)))
+}
+
+/// Lucene, when --lucene names a jar and Java is here.
+fn lucene(
+    args: &BenchArgs,
+    jar: &Path,
+    threads: usize,
+    slug: &str,
+    roots: &[PathBuf],
+    mix: &[BenchQuery],
+    test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
+) -> PeerReport {
+    let mut report = PeerReport {
+        name: "Lucene".into(),
+        ..PeerReport::default()
+    };
+    if let Some(why) = Lucene::unavailable(jar) {
+        report.skipped = Some(why);
+        return report;
+    }
+    progress(args, "peer: Lucene");
+    let work = args.work.join(format!("peer-lucene-{slug}"));
+    let outcome = (|| -> anyhow::Result<()> {
+        let (engine, run) = Lucene::build(&work, jar, roots, threads, args.memory)?;
+        report.index = Some(run);
+        report.latency = engine.latency(mix, args.repeat)?;
+        report.quality = peer_quality(test, |all| engine.rank_all(all, DEPTH))?;
+        Ok(())
+    })();
+    if let Err(e) = outcome {
+        report.skipped = Some(format!("{e:#}"));
+    }
+    if !args.keep {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    report
 }
 
 #[cfg(feature = "peers")]
@@ -369,7 +408,7 @@ fn fts5(
         latency: db.latency(mix, args.repeat)?,
         ..PeerReport::default()
     };
-    report.quality = peer_quality(test, |words| db.rank(words, DEPTH))?;
+    report.quality = peer_quality(test, |all| all.iter().map(|w| db.rank(w, DEPTH)).collect())?;
     drop(db);
     if !args.keep {
         let _ = std::fs::remove_file(&path);
