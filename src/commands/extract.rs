@@ -9,6 +9,7 @@ use newsdex::extract::keyphrases::{self, Background, Keyphrase};
 use newsdex::extract::ner::Tagger;
 use newsdex::extract::passages;
 use newsdex::extract::quotes::{self, Quote};
+use newsdex::extract::tokens::ArticleTokens;
 use newsdex::extract::topics::{Assigned, Classifier};
 use newsdex::model::{Article, Passage};
 use serde::Serialize;
@@ -56,11 +57,12 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
             Record::Article(article) => {
                 count += 1;
                 let passages = passages::split(&article.body);
-                let found = actors::extract(&article.title, &article.body, tagger, gazetteer);
-                let said = quotes::extract(&article.body, &found);
-                let about = Classifier::embedded().assign(&article.title, &article.body);
-                let phrases =
-                    keyphrases::extract(&article.title, &article.body, Background::embedded(), 8);
+                let (title, body) = (&article.title, &article.body);
+                let cut = ArticleTokens::new(title, body);
+                let found = actors::extract_cut(title, body, &cut, tagger, gazetteer);
+                let said = quotes::extract_cut(body, &cut.body, &found);
+                let about = Classifier::embedded().assign(title, body);
+                let phrases = keyphrases::extract_cut(title, body, &cut, Background::embedded(), 8);
                 let written = if args.json {
                     write_json(
                         &mut out, &article, &passages, &found, &said, &about, &phrases,

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::gazetteer::{ActorKind, Gazetteer, List};
 use super::ner::{labels::spans, Cache, Kind, Tagger};
-use super::tokens::{self, Token};
+use super::tokens::{self, ArticleTokens, Token};
 
 /// One resolved actor of an article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -211,10 +211,26 @@ thread_local! {
 
 /// Finds and resolves the actors of an article.
 pub fn extract(title: &str, body: &str, tagger: &Tagger, gazetteer: &Gazetteer) -> Actors {
-    let title_tokens = tokens::tokenize(title);
-    let body_tokens = tokens::tokenize(body);
-    let title_sentences = tokens::sentences(&title_tokens);
-    let body_sentences = tokens::sentences(&body_tokens);
+    extract_cut(
+        title,
+        body,
+        &ArticleTokens::new(title, body),
+        tagger,
+        gazetteer,
+    )
+}
+
+/// [`extract`] for an article already cut into tokens (`cut`, of `title` and `body`).
+pub fn extract_cut(
+    title: &str,
+    body: &str,
+    cut: &ArticleTokens,
+    tagger: &Tagger,
+    gazetteer: &Gazetteer,
+) -> Actors {
+    let (title_tokens, body_tokens) = (&cut.title, &cut.body);
+    let title_sentences = tokens::sentences(title_tokens);
+    let body_sentences = tokens::sentences(body_tokens);
     let words: Vec<Vec<&str>> = title_sentences
         .iter()
         .map(|r| {
@@ -240,9 +256,9 @@ pub fn extract(title: &str, body: &str, tagger: &Tagger, gazetteer: &Gazetteer) 
         .chain(body_sentences.iter().map(|r| (r.clone(), false)));
     for ((range, in_title), labels) in sources.zip(&labels) {
         let (toks, text): (&[Token], &str) = if in_title {
-            (&title_tokens, title)
+            (title_tokens, title)
         } else {
-            (&body_tokens, body)
+            (body_tokens, body)
         };
         let sentence = &toks[range.clone()];
         let tagged = spans(labels);

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::tokens;
+use super::tokens::{self, ArticleTokens};
 
 const EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/keyphrases.model");
 
@@ -180,6 +180,18 @@ type PhraseKey = ([u32; MAX_WORDS], u8);
 /// Words are interned per article and phrases kept as word ids, so counting allocates once per
 /// distinct word rather than once per phrase occurrence.
 pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> Vec<Keyphrase> {
+    let cut = ArticleTokens::new(title, body);
+    extract_cut(title, body, &cut, background, max)
+}
+
+/// [`extract`] for an article already cut into tokens (`cut`, of `title` and `body`).
+pub fn extract_cut(
+    title: &str,
+    body: &str,
+    cut: &ArticleTokens,
+    background: &Background,
+    max: usize,
+) -> Vec<Keyphrase> {
     let mut words: Vec<String> = Vec::new();
     let mut word_ids: FxHashMap<String, u32> = FxHashMap::default();
     // count, first position, written as a name; sized for the body at once (about one
@@ -188,8 +200,7 @@ pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> 
         FxHashMap::with_capacity_and_hasher((title.len() + body.len()) / 4, Default::default());
     let mut position = 0usize;
     let mut lower = String::new();
-    for (text, in_title) in [(title, true), (body, false)] {
-        let toks = tokens::tokenize(text);
+    for (text, toks, in_title) in [(title, &cut.title, true), (body, &cut.body, false)] {
         let mut run: Vec<u32> = Vec::with_capacity(MAX_WORDS + 1);
         let mut caps: Vec<bool> = Vec::with_capacity(MAX_WORDS + 1);
         let mut flush = |run: &mut Vec<u32>, caps: &mut Vec<bool>, position: usize| {
@@ -209,7 +220,7 @@ pub fn extract(title: &str, body: &str, background: &Background, max: usize) -> 
             run.clear();
             caps.clear();
         };
-        for t in &toks {
+        for t in toks {
             let w = t.text(text);
             lower.clear();
             let content = if w.is_ascii() {

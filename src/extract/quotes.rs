@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::actors::Actors;
 use super::gazetteer::ActorKind;
-use super::tokens;
+use super::tokens::{self, Token};
 
 /// One attributed statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -236,8 +236,12 @@ fn is_attribute_value(body: &str, start: usize) -> bool {
 
 /// Finds and attributes the quotes of an article body, given its actors.
 pub fn extract(body: &str, actors: &Actors) -> Vec<Quote> {
-    let toks = tokens::tokenize(body);
-    let sentences = tokens::sentences(&toks);
+    extract_cut(body, &tokens::tokenize(body), actors)
+}
+
+/// [`extract`] for a body already cut into tokens (`toks`).
+pub fn extract_cut(body: &str, toks: &[Token], actors: &Actors) -> Vec<Quote> {
+    let sentences = tokens::sentences(toks);
     let word = |i: usize| toks[i].text(body);
     let lower = |i: usize| word(i).to_lowercase();
     let is_verb = |i: usize| is_speech_verb(word(i));

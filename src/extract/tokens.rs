@@ -49,6 +49,23 @@ const ABBREVIATIONS: &[&str] = &[
     "Mass", "Ariz", "Wash", "Pa", "Va", "Ga",
 ];
 
+/// An article's headline and body cut into tokens once, for every extractor that reads words
+/// (actors, quotes, keyphrases): cutting the body was three passes over it, one per extractor.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleTokens {
+    pub title: Vec<Token>,
+    pub body: Vec<Token>,
+}
+
+impl ArticleTokens {
+    pub fn new(title: &str, body: &str) -> ArticleTokens {
+        ArticleTokens {
+            title: tokenize(title),
+            body: tokenize(body),
+        }
+    }
+}
+
 /// Splits text into tokens and marks sentence ends.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(text.len() / 5);

@@ -23,6 +23,7 @@ use crate::extract::actors::{self, Actors};
 use crate::extract::gazetteer::Gazetteer;
 use crate::extract::keyphrases::{self, Background};
 use crate::extract::ner::Tagger;
+use crate::extract::tokens::ArticleTokens;
 use crate::extract::topics::Classifier;
 use crate::extract::{passages, quotes};
 use crate::model::Article;
@@ -378,19 +379,26 @@ fn read_one(file: &FileRef, kind: Kind, size: u64, shared: &Shared) {
     send(&mut pending, &mut issues, Some(size));
 }
 
-/// Extraction for one article: passages, actors and quotes, then documents.
+/// Extraction for one article: passages, actors and quotes, topics and keyphrases (the
+/// headline and body cut into tokens once for all of them), then documents.
 fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepared {
     let passages = passages::split(&article.body);
+    let wants_words = extractors.tagger.is_some() || extractors.topics.is_some();
+    let cut = match wants_words {
+        true => ArticleTokens::new(&article.title, &article.body),
+        false => ArticleTokens::default(),
+    };
     let (actors, quotes) = match extractors.tagger {
         Some(tagger) => {
-            let actors = actors::extract(
+            let actors = actors::extract_cut(
                 &article.title,
                 &article.body,
+                &cut,
                 tagger,
                 extractors.gazetteer(),
             );
             let quotes = if extractors.quotes {
-                quotes::extract(&article.body, &actors)
+                quotes::extract_cut(&article.body, &cut.body, &actors)
             } else {
                 Vec::new()
             };
@@ -404,7 +412,10 @@ fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepar
         .unwrap_or_default();
     // Keyphrases go with topics: both say what the article is about.
     let keyphrases = match extractors.topics {
-        Some(_) => keyphrases::extract(&article.title, &article.body, Background::embedded(), 8),
+        Some(_) => {
+            let background = Background::embedded();
+            keyphrases::extract_cut(&article.title, &article.body, &cut, background, 8)
+        }
         None => Vec::new(),
     };
     let docs = document::documents(
