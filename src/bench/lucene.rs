@@ -54,7 +54,15 @@ fn java(classpath: &str, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `id<TAB>title<TAB>body` with the characters that would break the line escaped.
+/// The articles written out for the Java side, and what they add up to.
+struct ArticleFile {
+    writer: BufWriter<std::fs::File>,
+    run: IndexRun,
+    /// The first write that failed: the file is then incomplete and the run stops.
+    error: Option<std::io::Error>,
+}
+
+/// Appends one field of an `id<TAB>title<TAB>body` line, escaping what would break the line.
 fn escape_field(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
@@ -121,9 +129,11 @@ impl Lucene {
 
         let articles_path = work.join("articles.tsv");
         let file = std::fs::File::create(&articles_path).map_err(io(&articles_path))?;
-        let writer = Mutex::new(BufWriter::with_capacity(1 << 20, file));
-        let mut run = IndexRun::default();
-        let totals = Mutex::new((0usize, 0u64));
+        let out = Mutex::new(ArticleFile {
+            writer: BufWriter::with_capacity(1 << 20, file),
+            run: IndexRun::default(),
+            error: None,
+        });
         for_each_article(roots, threads, &|a| {
             let mut line = String::with_capacity(a.body.len() + a.title.len() + 32);
             escape_field(&a.id, &mut line);
@@ -132,20 +142,24 @@ impl Lucene {
             line.push('\t');
             escape_field(&a.body, &mut line);
             line.push('\n');
-            if let Ok(mut w) = writer.lock() {
-                let _ = w.write_all(line.as_bytes());
-            }
-            if let Ok(mut t) = totals.lock() {
-                t.0 += 1;
-                t.1 += a.body.len() as u64;
+            if let Ok(mut out) = out.lock() {
+                if out.error.is_none() {
+                    out.error = out.writer.write_all(line.as_bytes()).err();
+                }
+                out.run.articles += 1;
+                out.run.body_bytes += a.body.len() as u64;
             }
         })?;
-        writer
+        let ArticleFile {
+            mut writer,
+            mut run,
+            error,
+        } = out
             .into_inner()
-            .map_err(|_| failed("articles", "a writer thread panicked"))?
-            .flush()
+            .map_err(|_| failed("articles", "a reader thread panicked"))?;
+        error
+            .map_or_else(|| writer.flush(), Err)
             .map_err(io(&articles_path))?;
-        (run.articles, run.body_bytes) = totals.into_inner().unwrap_or_default();
 
         let index = work.join("index");
         let out = java(

@@ -383,10 +383,10 @@ fn read_one(file: &FileRef, kind: Kind, size: u64, shared: &Shared) {
 /// headline and body cut into tokens once for all of them), then documents.
 fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepared {
     let passages = passages::split(&article.body);
-    let wants_words = extractors.tagger.is_some() || extractors.topics.is_some();
-    let cut = match wants_words {
-        true => ArticleTokens::new(&article.title, &article.body),
-        false => ArticleTokens::default(),
+    let cut = if extractors.tagger.is_some() || extractors.topics.is_some() {
+        ArticleTokens::new(&article.title, &article.body)
+    } else {
+        ArticleTokens::default()
     };
     let (actors, quotes) = match extractors.tagger {
         Some(tagger) => {
