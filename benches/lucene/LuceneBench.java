@@ -117,8 +117,7 @@ public class LuceneBench {
      *  timed REPEAT times. */
     static void search(Path dir, Path queriesFile, int repeat) throws Exception {
         List<String> lines = Files.readAllLines(queriesFile, StandardCharsets.UTF_8);
-        try (FSDirectory store = FSDirectory.open(dir);
-             DirectoryReader reader = DirectoryReader.open(store)) {
+        try (DirectoryReader reader = open(dir)) {
             IndexSearcher searcher = new IndexSearcher(reader);
             Analyzer analyzer = new EnglishAnalyzer();
             UnifiedHighlighter highlighter = new UnifiedHighlighter(searcher, analyzer);
@@ -156,8 +155,7 @@ public class LuceneBench {
     /** Each line: words, searched as an OR of them; prints the ids of the best DEPTH articles. */
     static void rank(Path dir, Path queriesFile, int depth) throws Exception {
         List<String> lines = Files.readAllLines(queriesFile, StandardCharsets.UTF_8);
-        try (FSDirectory store = FSDirectory.open(dir);
-             DirectoryReader reader = DirectoryReader.open(store)) {
+        try (DirectoryReader reader = open(dir)) {
             IndexSearcher searcher = new IndexSearcher(reader);
             Analyzer analyzer = new EnglishAnalyzer();
             StringBuilder out = new StringBuilder();
@@ -175,6 +173,11 @@ public class LuceneBench {
             }
             System.out.print(out);
         }
+    }
+
+    /** The index at DIR; the process ends after one command, so the directory is left open. */
+    static DirectoryReader open(Path dir) throws Exception {
+        return DirectoryReader.open(FSDirectory.open(dir));
     }
 
     static MultiFieldQueryParser parser(Analyzer analyzer, boolean conjunction) {

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 use super::latency::{summarise, ClassLatency};
-use super::peers::{for_each_article, IndexRun};
+use super::peers::{for_each_article, runs, IndexRun};
 use super::queries::{BenchQuery, Class};
 use crate::error::{Error, Result};
 
@@ -81,18 +81,10 @@ impl Lucene {
         if !jar.is_file() {
             return Some(format!("{} is not a file", jar.display()));
         }
-        for tool in ["java", "javac"] {
-            let ok = Command::new(tool)
-                .arg("-version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !ok {
-                return Some(format!("{tool} is not on PATH"));
-            }
-        }
-        None
+        ["java", "javac"]
+            .into_iter()
+            .find(|tool| !runs(tool, "-version"))
+            .map(|tool| format!("{tool} is not on PATH"))
     }
 
     /// Compiles the Java side into `work`, writes the articles under `roots` out for it (not

@@ -205,6 +205,16 @@ impl RawTantivy {
     }
 }
 
+/// Whether `tool` is on PATH and answers `version_flag` with success.
+pub fn runs(tool: &str, version_flag: &str) -> bool {
+    Command::new(tool)
+        .arg(version_flag)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// ripgrep over the raw archive files: a whole `rg` process per query, for the queries grep
 /// can express (terms, OR, phrases), counting matching lines.
 pub fn ripgrep(roots: &[PathBuf], queries: &[BenchQuery], repeat: usize) -> PeerReport {
@@ -212,13 +222,7 @@ pub fn ripgrep(roots: &[PathBuf], queries: &[BenchQuery], repeat: usize) -> Peer
         name: "ripgrep".into(),
         ..PeerReport::default()
     };
-    let available = Command::new("rg")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
+    if !runs("rg", "--version") {
         report.skipped = Some("rg is not on PATH".into());
         return report;
     }
