@@ -406,6 +406,13 @@ pub struct SearchArgs {
     #[arg(long)]
     pub any: bool,
 
+    /// Rank whole articles rather than passages: the words of a plain-words query count over
+    /// all of an article's passages together (every word somewhere in the article; any of them
+    /// with --any), and each article shows its best passages. Queries in the query language
+    /// (quotes, fields, operators) and --sort date rank articles by their best passage.
+    #[arg(long)]
+    pub articles: bool,
+
     /// Print JSON Lines: one {"type":"hit"} object per passage, then a {"type":"summary"}.
     #[arg(long)]
     pub json: bool,

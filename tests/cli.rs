@@ -351,6 +351,78 @@ fn filters_by_date_source_and_groups_by_article() {
 }
 
 #[test]
+fn articles_rank_on_words_spread_over_their_passages() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("archive");
+    let filler = "Officials met in the morning and spoke with residents about the weeks ahead, \
+                  the roads, the schools and the markets, which opened late on most days. ";
+    let paragraph = |word: &str| {
+        format!(
+            "{}The {word} was the talk of every meeting.",
+            filler.repeat(3)
+        )
+    };
+    write(
+        &archive,
+        "valley.txt",
+        &format!(
+            "Title: Valley report\n\n{}\n\n{}\n\n{}\n",
+            paragraph("glacier"),
+            paragraph("harvest"),
+            paragraph("drought")
+        ),
+    );
+    write(
+        &archive,
+        "ice.txt",
+        &format!("Title: Ice report\n\n{}\n", paragraph("glacier")),
+    );
+    let index = tmp.path().join("idx");
+    newsdex(&index)
+        .arg("index")
+        .arg("--quiet")
+        .arg(&archive)
+        .assert()
+        .success();
+
+    // No one passage has both words: passage search finds nothing, whole articles one.
+    let (passages, _) = search_json(&index, &["glacier drought"]);
+    assert!(passages.is_empty(), "{passages:?}");
+    let (articles, summary) = search_json(&index, &["glacier drought", "--articles"]);
+    assert_eq!(articles.len(), 1, "{articles:?}");
+    assert!(
+        articles[0].article_id.contains("valley.txt"),
+        "{articles:?}"
+    );
+    assert_eq!(summary.matched_passages, 2);
+    assert!(!articles[0].highlights.is_empty());
+
+    // Any of the words: the article with both first; each article's best passages shown.
+    let (any, _) = search_json(
+        &index,
+        &[
+            "glacier drought",
+            "--articles",
+            "--any",
+            "--per-article",
+            "2",
+        ],
+    );
+    let found: Vec<(&str, u64)> = any
+        .iter()
+        .map(|h| (h.article_id.rsplit('/').next().unwrap(), h.passage))
+        .collect();
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found[0].0.starts_with("valley") && found[1].0.starts_with("valley"));
+    assert!(found[2].0.starts_with("ice"));
+    assert!(any[0].score.unwrap() > any[2].score.unwrap());
+    assert_ne!(
+        found[0].1, 1,
+        "the passage without either word is not shown"
+    );
+}
+
+#[test]
 fn phrases_proximity_and_fields_work() {
     let (_tmp, index) = sample_index();
     let count = |q: &str| search_json(&index, &[q, "-n", "100"]).0.len();

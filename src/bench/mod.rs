@@ -37,8 +37,8 @@ pub fn fitted_exponent(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
-/// Articles ranked by their best passage for each test query (an OR of its words), at most
-/// `depth`, named as the judgments name documents.
+/// Articles ranked as wholes for each test query (its words, any of them; see
+/// [`search::articles`]), at most `depth`, named as the judgments name documents.
 pub fn rank_articles(
     news: &NewsIndex,
     searcher: &Searcher,
@@ -53,6 +53,7 @@ pub fn rank_articles(
             limit: depth,
             per_article: 1,
             match_any: true,
+            whole_articles: true,
             ..Request::default()
         };
         let ids = if words.is_empty() {

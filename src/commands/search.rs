@@ -23,6 +23,7 @@ pub fn run(index_path: &Path, args: SearchArgs) -> anyhow::Result<Outcome> {
             SortArg::Date => Sort::Date,
         },
         match_any: args.any,
+        whole_articles: args.articles,
         topics: args.topic.clone(),
         ..filtered(&args.query, &args.filters)?
     };

@@ -19,6 +19,20 @@ use super::TITLE_WEIGHT;
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
+/// BM25's length normalisation for a unit `len` tokens long where units average `mean_len`.
+pub(crate) fn length_norm(len: f32, mean_len: f32) -> f32 {
+    K1 * (1.0 - B + B * len / mean_len)
+}
+
+/// A word's share of the score: `tf` weighted occurrences, saturating against `norm`.
+pub(crate) fn saturated(weight: f32, tf: f32, norm: f32) -> f32 {
+    if tf > 0.0 {
+        weight * tf * (K1 + 1.0) / (tf + norm)
+    } else {
+        0.0
+    }
+}
+
 /// One word of the question: its term in each field and its weight.
 #[derive(Debug, Clone)]
 pub struct Word {
@@ -202,7 +216,7 @@ impl Scorer for Bm25fScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
         let len = (self.title_norms.fieldnorm(doc) + self.text_norms.fieldnorm(doc)) as f32;
-        let norm = K1 * (1.0 - B + B * len / self.mean_len);
+        let norm = length_norm(len, self.mean_len);
         let mut score = 0.0;
         for word in &self.words {
             let in_field = |p: &Option<SegmentPostings>| {
@@ -211,9 +225,7 @@ impl Scorer for Bm25fScorer {
                     .map_or(0.0, |p| p.term_freq() as f32)
             };
             let tf = TITLE_WEIGHT * in_field(&word.title) + in_field(&word.text);
-            if tf > 0.0 {
-                score += word.weight * tf * (K1 + 1.0) / (tf + norm);
-            }
+            score += saturated(word.weight, tf, norm);
         }
         score
     }

@@ -5,6 +5,7 @@
 //! changing scores. Hits are passages; at most `per_article` passages of one article are kept.
 
 pub mod actors;
+pub mod articles;
 mod bm25f;
 mod highlight;
 pub mod quotes;
@@ -59,6 +60,9 @@ pub struct Request {
     /// Only passages that mention all these actors (ids such as `person:Ilham Aliyev`; matched
     /// by canonical name).
     pub actor_ids: Vec<String>,
+    /// Rank whole articles on all their passages (a query in plain words, by relevance; see
+    /// [`articles`]) rather than by their best passage.
+    pub whole_articles: bool,
 }
 
 impl Default for Request {
@@ -75,6 +79,7 @@ impl Default for Request {
             match_any: false,
             actor_ids: Vec::new(),
             topics: Vec::new(),
+            whole_articles: false,
         }
     }
 }
@@ -146,50 +151,73 @@ pub fn parse_query(
     })
 }
 
-/// The words of an any-word question, each weighted by the classic Robertson–Spärck Jones
-/// idf, ln((N − n + ½) / (n + ½)) over passages: a word in most passages then counts for
-/// (almost) nothing, as in a question's "information" or "system", while rare words keep
-/// their weight. Words in more than half the passages are dropped, unless that would leave
-/// none (then every word weighs tantivy's ln(1 + (N − n + ½) / (n + ½))).
+/// The words of an any-word question, each weighted by [`rsj_weights`] over passages.
 fn weigh_words(news: &NewsIndex, searcher: &Searcher, words: &str) -> Result<Vec<bm25f::Word>> {
+    let f = &news.fields;
+    let terms = analyzed_words(news, words)?;
+    let mut counts = Vec::with_capacity(terms.len());
+    for word in &terms {
+        counts.push(searcher.doc_freq(&Term::from_field_text(f.text, word))?);
+    }
+    let weights = rsj_weights(searcher.num_docs(), &counts);
+    Ok(terms
+        .iter()
+        .zip(weights)
+        .filter(|&(_, weight)| weight > 0.0)
+        .map(|(word, weight)| bm25f::Word {
+            title: Term::from_field_text(f.title, word),
+            text: Term::from_field_text(f.text, word),
+            weight,
+        })
+        .collect())
+}
+
+/// The words of a question as the text field indexes them (the analyzer's first token of each).
+pub(crate) fn analyzed_words(news: &NewsIndex, words: &str) -> Result<Vec<String>> {
     let mut analyzer = news.index.tokenizer_for_field(news.fields.text)?;
-    let total = searcher.num_docs() as f64;
     let mut all = Vec::new();
     for word in words
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
         let mut stream = analyzer.token_stream(word);
-        if !stream.advance() {
-            continue;
+        if stream.advance() {
+            all.push(stream.token().text.clone());
         }
-        let indexed = &stream.token().text;
-        let text = Term::from_field_text(news.fields.text, indexed);
-        let n = searcher.doc_freq(&text)? as f64;
-        let odds = (total - n + 0.5) / (n + 0.5);
-        all.push((
-            bm25f::Word {
-                title: Term::from_field_text(news.fields.title, indexed),
-                text,
-                weight: 0.0,
-            },
-            odds,
-        ));
     }
-    let classic = all.iter().any(|(_, odds)| odds.ln() > 0.0);
-    Ok(all
-        .into_iter()
-        .filter(|(_, odds)| !classic || odds.ln() > 0.0)
-        .map(|(word, odds)| bm25f::Word {
-            weight: if classic { odds.ln() } else { odds.ln_1p() } as f32,
-            ..word
+    Ok(all)
+}
+
+/// Weights for words found in `counts[i]` of `total` units (passages or articles): the classic
+/// Robertson–Spärck Jones idf, ln((N − n + ½) / (n + ½)), so a word in most units counts for
+/// (almost) nothing, as in a question's "information" or "system", while rare words keep their
+/// weight. Words in more than half the units get 0 (drop them), unless that would leave none:
+/// then every word weighs tantivy's ln(1 + (N − n + ½) / (n + ½)).
+pub(crate) fn rsj_weights(total: u64, counts: &[u64]) -> Vec<f32> {
+    let odds: Vec<f64> = counts
+        .iter()
+        .map(|&n| (total as f64 - n as f64 + 0.5) / (n as f64 + 0.5))
+        .collect();
+    let classic = odds.iter().any(|o| o.ln() > 0.0);
+    odds.iter()
+        .map(|o| {
+            if classic {
+                o.ln().max(0.0) as f32
+            } else {
+                o.ln_1p() as f32
+            }
         })
-        .collect())
+        .collect()
 }
 
 /// Runs a search.
 pub fn search(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Result<Results> {
     let started = Instant::now();
+    if let Some(words) = whole_article_words(news, request)? {
+        let mut results = search_articles(news, searcher, request, &words)?;
+        results.elapsed = started.elapsed();
+        return Ok(results);
+    }
     let user_query = parse_query(news, searcher, &request.query, request.match_any)?;
     let (picked, matched) = rank(news, searcher, &*user_query, request)?;
     let highlighter = Highlighter::new(news, &*user_query)?;
@@ -211,21 +239,122 @@ pub fn search(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Resul
     })
 }
 
-/// The ids of the articles `request` finds, best first, each ranked by its best passage (at
-/// most `offset + limit`): what [`search`] ranks, without loading passages or highlighting.
+/// The question's words as the index holds them, when `request` ranks whole articles: it asks
+/// for it, in plain words, by relevance. `None` means rank passages.
+fn whole_article_words(news: &NewsIndex, request: &Request) -> Result<Option<Vec<String>>> {
+    if !request.whole_articles || request.sort != Sort::Relevance {
+        return Ok(None);
+    }
+    let Some(words) = stopwords::content_words(&request.query) else {
+        return Ok(None);
+    };
+    let words = analyzed_words(news, &words)?;
+    Ok((!words.is_empty()).then_some(words))
+}
+
+/// Whole articles with the question's words (all of them, or any with `match_any`), best first.
+fn rank_whole(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    request: &Request,
+    words: &[String],
+) -> Result<Vec<articles::RankedArticle>> {
+    let filter = has_filters(request)
+        .then(|| with_filters(news, Box::new(tantivy::query::AllQuery), request));
+    articles::rank(news, searcher, words, !request.match_any, filter.as_deref())
+}
+
+/// [`search`] ranking whole articles: each ranked article shows its best `per_article`
+/// passages (by the passage score of the question's words), all with the article's score.
+fn search_articles(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    request: &Request,
+    words: &[String],
+) -> Result<Results> {
+    let ranked = rank_whole(news, searcher, request, words)?;
+    let matched = ranked.iter().map(|a| a.passages.len()).sum();
+    let passage_query = parse_query(news, searcher, &words.join(" "), true)?;
+    let weight = passage_query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
+        searcher,
+    ))?;
+    let highlighter = Highlighter::new(news, &*passage_query)?;
+    let wanted = request.offset + request.limit;
+    let mut shown = Vec::with_capacity(wanted);
+    for article in ranked {
+        if shown.len() >= wanted {
+            break;
+        }
+        let mut passages: Vec<(f32, DocAddress)> = article
+            .passages
+            .iter()
+            .map(|&at| {
+                let reader = searcher.segment_reader(at.segment_ord);
+                let score = weight.explain(reader, at.doc_id).map_or(0.0, |e| e.value());
+                (score, at)
+            })
+            .collect();
+        passages.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        shown.extend(
+            passages
+                .into_iter()
+                .take(request.per_article.max(1))
+                .map(|(_, at)| (article.score, at)),
+        );
+    }
+    let mut hits = Vec::with_capacity(request.limit);
+    for (i, (score, address)) in shown
+        .into_iter()
+        .skip(request.offset)
+        .take(request.limit)
+        .enumerate()
+    {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        hits.push(to_hit(
+            news,
+            &highlighter,
+            &doc,
+            request.offset + i + 1,
+            Some(score),
+        ));
+    }
+    Ok(Results {
+        hits,
+        matched_passages: matched,
+        elapsed: Duration::ZERO,
+    })
+}
+
+/// The ids of the articles `request` finds, best first, at most `limit` after `offset`: what
+/// [`search`] ranks, without loading passages or highlighting.
 pub fn ranked_articles(
     news: &NewsIndex,
     searcher: &Searcher,
     request: &Request,
 ) -> Result<Vec<String>> {
-    let user_query = parse_query(news, searcher, &request.query, request.match_any)?;
-    let request = Request {
-        per_article: 1,
-        ..request.clone()
+    let addresses: Vec<DocAddress> = match whole_article_words(news, request)? {
+        Some(words) => rank_whole(news, searcher, request, &words)?
+            .into_iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .map(|article| article.passages[0])
+            .collect(),
+        None => {
+            let user_query = parse_query(news, searcher, &request.query, request.match_any)?;
+            let request = Request {
+                per_article: 1,
+                ..request.clone()
+            };
+            let (picked, _) = rank(news, searcher, &*user_query, &request)?;
+            picked
+                .into_iter()
+                .skip(request.offset)
+                .map(|(_, address)| address)
+                .collect()
+        }
     };
-    let (picked, _) = rank(news, searcher, &*user_query, &request)?;
-    let mut ids = Vec::with_capacity(picked.len());
-    for (_, address) in picked.into_iter().skip(request.offset) {
+    let mut ids = Vec::with_capacity(addresses.len());
+    for address in addresses {
         let doc: TantivyDocument = searcher.doc(address)?;
         ids.push(
             doc.get_first(news.fields.article_id)
@@ -235,6 +364,15 @@ pub fn ranked_articles(
         );
     }
     Ok(ids)
+}
+
+/// Whether `request` narrows the query by anything besides its text.
+fn has_filters(request: &Request) -> bool {
+    request.since.is_some()
+        || request.until.is_some()
+        || !request.sources.is_empty()
+        || !request.topics.is_empty()
+        || !request.actor_ids.is_empty()
 }
 
 /// The passages to show for `request` (grouped by article, up to `offset + limit`) and how
@@ -486,55 +624,5 @@ pub fn matched_articles(news: &NewsIndex, searcher: &Searcher, request: &Request
         parse_query(news, searcher, &request.query, request.match_any)?,
         request,
     );
-    Ok(searcher.search(&*query, &DistinctArticles)?.len() as u64)
-}
-
-/// Collects the `article_key` of every matching passage.
-struct DistinctArticles;
-
-struct SegmentArticles {
-    column: tantivy::columnar::Column<u64>,
-    keys: rustc_hash::FxHashSet<u64>,
-}
-
-impl tantivy::collector::Collector for DistinctArticles {
-    type Fruit = rustc_hash::FxHashSet<u64>;
-    type Child = SegmentArticles;
-
-    fn for_segment(
-        &self,
-        _segment: tantivy::SegmentOrdinal,
-        reader: &tantivy::SegmentReader,
-    ) -> tantivy::Result<SegmentArticles> {
-        Ok(SegmentArticles {
-            column: reader.fast_fields().u64("article_key")?,
-            keys: Default::default(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        let mut all = rustc_hash::FxHashSet::default();
-        for f in fruits {
-            all.extend(f);
-        }
-        Ok(all)
-    }
-}
-
-impl tantivy::collector::SegmentCollector for SegmentArticles {
-    type Fruit = rustc_hash::FxHashSet<u64>;
-
-    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
-        if let Some(key) = self.column.first(doc) {
-            self.keys.insert(key);
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.keys
-    }
+    Ok(searcher.search(&*query, &articles::DistinctArticles)?.len() as u64)
 }
