@@ -9,6 +9,8 @@
 //! together, a word repeated in several passages saturates once, and the headline, which every
 //! passage carries, counts once. Word weights are the idf over articles, not passages.
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
@@ -49,21 +51,96 @@ fn mean_length(news: &NewsIndex, searcher: &Searcher) -> tantivy::Result<f32> {
     Ok(((text + headlines) as f32 / articles.max(1) as f32).max(1.0))
 }
 
-/// One article's counts of each question word, over all its passages.
-struct Counts {
-    /// Its length in tokens: the text of all its passages, and its headline.
-    text_len: u32,
-    title_len: u32,
-    /// The passages with any of the words, in index order of discovery.
-    passages: Vec<DocAddress>,
-    /// Per word: occurrences in the text of all passages, and in the headline.
-    text: Vec<u32>,
-    title: Vec<u32>,
+/// Every live passage's place in a run: passages of one article that sit next to each other
+/// in a segment (an article's passages mostly do). Counting by run rather than by article key
+/// lets the postings walk index arrays instead of hashing a key per posting.
+struct Runs {
+    /// Per segment, per document: its run, or `u32::MAX` for a deleted document.
+    of_doc: Vec<Vec<u32>>,
+    /// Per run: its article's key, segment, documents (`start..end`, deleted ones included),
+    /// its passages' text tokens and its headline's tokens.
+    key: Vec<u64>,
+    segment: Vec<u32>,
+    start: Vec<u32>,
+    end: Vec<u32>,
+    text_len: Vec<u32>,
+    title_len: Vec<u32>,
 }
 
-impl Counts {
-    fn has(&self, word: usize) -> bool {
-        self.text[word] > 0 || self.title[word] > 0
+impl Runs {
+    /// One pass over every segment's `article_key` column and the two fieldnorms.
+    fn of(news: &NewsIndex, searcher: &Searcher) -> tantivy::Result<Runs> {
+        let f = &news.fields;
+        let mut runs = Runs {
+            of_doc: Vec::with_capacity(searcher.segment_readers().len()),
+            key: Vec::new(),
+            segment: Vec::new(),
+            start: Vec::new(),
+            end: Vec::new(),
+            text_len: Vec::new(),
+            title_len: Vec::new(),
+        };
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let keys = reader.fast_fields().u64("article_key")?;
+            let titles = reader.get_fieldnorms_reader(f.title)?;
+            let texts = reader.get_fieldnorms_reader(f.text)?;
+            let mut of_doc = vec![u32::MAX; reader.max_doc() as usize];
+            let mut last = None;
+            for doc in 0..reader.max_doc() {
+                if reader.alive_bitset().is_some_and(|b| b.is_deleted(doc)) {
+                    continue;
+                }
+                let key = keys.first(doc);
+                if key != last || last.is_none() {
+                    last = key;
+                    runs.key.push(key.unwrap_or(u64::MAX));
+                    runs.segment.push(ord as u32);
+                    runs.start.push(doc);
+                    runs.end.push(doc);
+                    runs.text_len.push(0);
+                    runs.title_len.push(0);
+                }
+                let run = runs.key.len() - 1;
+                of_doc[doc as usize] = run as u32;
+                runs.end[run] = doc + 1;
+                runs.text_len[run] += texts.fieldnorm(doc);
+                runs.title_len[run] = runs.title_len[run].max(titles.fieldnorm(doc));
+            }
+            runs.of_doc.push(of_doc);
+        }
+        Ok(runs)
+    }
+}
+
+/// The question words' counts in the runs that have any of them, in flat arrays: run `j` of
+/// `runs` holds `words` text counts, then `words` headline counts, at `counts[j * 2 * words..]`.
+struct Found {
+    words: usize,
+    runs: Vec<u32>,
+    counts: Vec<u32>,
+    /// Per run: how many of its passages have any of the words.
+    passages: Vec<u32>,
+}
+
+impl Found {
+    fn text(&self, j: usize) -> &[u32] {
+        &self.counts[j * 2 * self.words..][..self.words]
+    }
+
+    fn title(&self, j: usize) -> &[u32] {
+        &self.counts[(j * 2 + 1) * self.words..][..self.words]
+    }
+
+    /// Adds run `from`'s counts into run `into`'s (two runs of one article): text counts add
+    /// up, the headline's are the same headline.
+    fn join(&mut self, into: usize, from: usize) {
+        let n = self.words;
+        for i in 0..n {
+            let (text, title) = (self.text(from)[i], self.title(from)[i]);
+            self.counts[into * 2 * n + i] += text;
+            let t = &mut self.counts[(into * 2 + 1) * n + i];
+            *t = (*t).max(title);
+        }
     }
 }
 
@@ -75,8 +152,16 @@ pub struct RankedArticle {
     pub passages: Vec<DocAddress>,
 }
 
-/// The articles with any of `words` (with `all_words`: every one of them, anywhere in the
-/// article), as the text field indexes them, best first by BM25F over whole articles (see the
+/// What [`rank`] found: the best articles, and how many passages of all the articles found
+/// have any of the words.
+#[derive(Debug, Clone, Default)]
+pub struct Ranking {
+    pub articles: Vec<RankedArticle>,
+    pub matched_passages: usize,
+}
+
+/// The best `limit` articles with any of `words` (with `all_words`: every one of them, anywhere
+/// in the article), as the text field indexes them, by BM25F over whole articles (see the
 /// module doc). Only passages that `filter` matches count, when there is one.
 pub fn rank(
     news: &NewsIndex,
@@ -84,117 +169,159 @@ pub fn rank(
     words: &[String],
     all_words: bool,
     filter: Option<&dyn Query>,
-) -> Result<Vec<RankedArticle>> {
+    limit: usize,
+) -> Result<Ranking> {
     let f = &news.fields;
+    let n = words.len();
     let filter = filter
         .map(|q| q.weight(EnableScoring::disabled_from_searcher(searcher)))
         .transpose()?;
-    let mut articles: FxHashMap<u64, Counts> = FxHashMap::default();
+    let runs = Runs::of(news, searcher)?;
+    // `slot[run]`: the run's place in `found`, once it has a word.
+    let mut slot = vec![u32::MAX; runs.key.len()];
+    let mut found = Found {
+        words: n,
+        runs: Vec::new(),
+        counts: Vec::new(),
+        passages: Vec::new(),
+    };
+    let mut hit: Vec<Vec<bool>> = Vec::with_capacity(runs.of_doc.len());
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         let allowed = match &filter {
             Some(weight) => Some(matching_docs(&mut *weight.scorer(reader, 1.0)?, reader)),
             None => None,
         };
-        let keys = reader.fast_fields().u64("article_key")?;
+        let of_doc = &runs.of_doc[ord];
+        let mut hit_here = vec![false; of_doc.len()];
         for (i, word) in words.iter().enumerate() {
             for (field, in_title) in [(f.text, false), (f.title, true)] {
                 count_word(reader, field, word, |doc, tf| {
-                    if reader.alive_bitset().is_some_and(|b| b.is_deleted(doc))
-                        || allowed.as_ref().is_some_and(|a| !a[doc as usize])
-                    {
+                    let run = of_doc[doc as usize];
+                    if run == u32::MAX || allowed.as_ref().is_some_and(|a| !a[doc as usize]) {
                         return;
                     }
-                    let key = keys.first(doc).unwrap_or(u64::MAX);
-                    let counts = articles.entry(key).or_insert_with(|| Counts {
-                        text_len: 0,
-                        title_len: 0,
-                        passages: Vec::new(),
-                        text: vec![0; words.len()],
-                        title: vec![0; words.len()],
-                    });
-                    let address = DocAddress::new(ord as SegmentOrdinal, doc);
-                    if !counts.passages.contains(&address) {
-                        counts.passages.push(address);
+                    let at = &mut slot[run as usize];
+                    if *at == u32::MAX {
+                        *at = found.runs.len() as u32;
+                        found.runs.push(run);
+                        found.counts.resize(found.counts.len() + 2 * n, 0);
+                        found.passages.push(0);
                     }
+                    if !hit_here[doc as usize] {
+                        hit_here[doc as usize] = true;
+                        found.passages[*at as usize] += 1;
+                    }
+                    let block = *at as usize * 2 * n;
                     if in_title {
                         // Every passage repeats the headline: count it once.
-                        counts.title[i] = counts.title[i].max(tf);
+                        let t = &mut found.counts[block + n + i];
+                        *t = (*t).max(tf);
                     } else {
-                        counts.text[i] += tf;
+                        found.counts[block + i] += tf;
                     }
                 })?;
             }
         }
+        hit.push(hit_here);
     }
-    // Each word's weight, from how many articles have it (among those the filter lets through).
-    let found: Vec<u64> = (0..words.len())
-        .map(|i| articles.values().filter(|c| c.has(i)).count() as u64)
-        .collect();
-    let total = searcher.doc_freq(&Term::from_field_u64(f.passage, 0))?;
-    let weights = rsj_weights(total.max(articles.len() as u64), &found);
-    if all_words {
-        articles.retain(|_, c| (0..words.len()).all(|i| c.has(i)));
-    }
-    add_lengths(news, searcher, &mut articles)?;
-    let mean_len = mean_length(news, searcher)?;
-    let mut ranked: Vec<RankedArticle> = articles
-        .into_values()
-        .map(|mut counts| {
-            let norm = length_norm((counts.text_len + counts.title_len) as f32, mean_len);
-            let score = weights
-                .iter()
-                .enumerate()
-                .map(|(i, &weight)| {
-                    let tf = TITLE_WEIGHT * counts.title[i] as f32 + counts.text[i] as f32;
-                    saturated(weight, tf, norm)
-                })
-                .sum();
-            counts.passages.sort_unstable();
-            RankedArticle {
-                score,
-                passages: counts.passages,
+    // Runs joined into articles: an article is its first found run, plus the others'.
+    let mut article_of_key: FxHashMap<u64, u32> = FxHashMap::default();
+    // Per article: its first found run (its counts), every found run, and its length.
+    let mut first: Vec<usize> = Vec::new();
+    let mut extra_runs: Vec<(u32, u32)> = Vec::new();
+    let mut length: Vec<u32> = Vec::new();
+    let mut headline: Vec<u32> = Vec::new();
+    let mut matching: Vec<u32> = Vec::new();
+    for j in 0..found.runs.len() {
+        let run = found.runs[j] as usize;
+        match article_of_key.entry(runs.key[run]) {
+            Entry::Occupied(e) => {
+                let a = *e.get() as usize;
+                found.join(first[a], j);
+                extra_runs.push((a as u32, run as u32));
+                length[a] += runs.text_len[run];
+                headline[a] = headline[a].max(runs.title_len[run]);
+                matching[a] += found.passages[j];
             }
-        })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.passages[0].cmp(&b.passages[0]))
-    });
-    Ok(ranked)
-}
-
-/// Adds up the length of each article in `articles` over all its live passages, matching or
-/// not: one pass over the `article_key` column, looking an article up only where the key
-/// changes (an article's passages mostly sit together).
-fn add_lengths(
-    news: &NewsIndex,
-    searcher: &Searcher,
-    articles: &mut FxHashMap<u64, Counts>,
-) -> Result<()> {
-    let f = &news.fields;
-    for reader in searcher.segment_readers() {
-        let keys = reader.fast_fields().u64("article_key")?;
-        let titles = reader.get_fieldnorms_reader(f.title)?;
-        let texts = reader.get_fieldnorms_reader(f.text)?;
-        let mut last = None;
-        let mut current: Option<&mut Counts> = None;
-        for doc in 0..reader.max_doc() {
-            if reader.alive_bitset().is_some_and(|b| b.is_deleted(doc)) {
-                continue;
-            }
-            let key = keys.first(doc);
-            if key != last {
-                last = key;
-                current = key.and_then(|k| articles.get_mut(&k));
-            }
-            if let Some(counts) = current.as_deref_mut() {
-                counts.text_len += texts.fieldnorm(doc);
-                counts.title_len = counts.title_len.max(titles.fieldnorm(doc));
+            Entry::Vacant(e) => {
+                e.insert(first.len() as u32);
+                first.push(j);
+                length.push(runs.text_len[run]);
+                headline.push(runs.title_len[run]);
+                matching.push(found.passages[j]);
             }
         }
     }
-    Ok(())
+    // The lengths of their runs that have none of the words.
+    for run in (0..runs.key.len()).filter(|&r| slot[r] == u32::MAX) {
+        if let Some(&a) = article_of_key.get(&runs.key[run]) {
+            length[a as usize] += runs.text_len[run];
+            headline[a as usize] = headline[a as usize].max(runs.title_len[run]);
+        }
+    }
+    let has = |a: usize, i: usize| found.text(first[a])[i] > 0 || found.title(first[a])[i] > 0;
+    // Each word's weight, from how many articles have it (among those the filter lets through).
+    let with_word: Vec<u64> = (0..n)
+        .map(|i| (0..first.len()).filter(|&a| has(a, i)).count() as u64)
+        .collect();
+    let total = searcher.doc_freq(&Term::from_field_u64(f.passage, 0))?;
+    let weights = rsj_weights(total.max(first.len() as u64), &with_word);
+    let mean_len = mean_length(news, searcher)?;
+    let kept: Vec<usize> = (0..first.len())
+        .filter(|&a| !all_words || (0..n).all(|i| has(a, i)))
+        .collect();
+    let matched_passages = kept.iter().map(|&a| matching[a] as usize).sum();
+    let mut scored: Vec<(Score, DocAddress, u32)> = kept
+        .into_iter()
+        .map(|a| {
+            let j = first[a];
+            let norm = length_norm((length[a] + headline[a]) as f32, mean_len);
+            let score = (0..n)
+                .map(|i| {
+                    let tf = TITLE_WEIGHT * found.title(j)[i] as f32 + found.text(j)[i] as f32;
+                    saturated(weights[i], tf, norm)
+                })
+                .sum();
+            let run = found.runs[j] as usize;
+            let at = DocAddress::new(runs.segment[run], runs.start[run]);
+            (score, at, a as u32)
+        })
+        .collect();
+    let order = |x: &(Score, DocAddress, u32), y: &(Score, DocAddress, u32)| {
+        y.0.total_cmp(&x.0).then(x.1.cmp(&y.1))
+    };
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, order);
+        scored.truncate(limit);
+    }
+    scored.sort_by(order);
+    // The matching passages of the articles kept.
+    let passages_of = |run: usize, out: &mut Vec<DocAddress>| {
+        let segment = runs.segment[run];
+        for doc in runs.start[run]..runs.end[run] {
+            if hit[segment as usize][doc as usize]
+                && runs.of_doc[segment as usize][doc as usize] == run as u32
+            {
+                out.push(DocAddress::new(segment, doc));
+            }
+        }
+    };
+    let articles = scored
+        .into_iter()
+        .map(|(score, _, a)| {
+            let mut passages = Vec::new();
+            passages_of(found.runs[first[a as usize]] as usize, &mut passages);
+            for &(_, run) in extra_runs.iter().filter(|(owner, _)| *owner == a) {
+                passages_of(run as usize, &mut passages);
+            }
+            passages.sort_unstable();
+            RankedArticle { score, passages }
+        })
+        .collect();
+    Ok(Ranking {
+        articles,
+        matched_passages,
+    })
 }
 
 /// Calls `each(doc, term frequency)` for every document of this segment with `word` in `field`.
@@ -287,12 +414,30 @@ mod tests {
     use super::*;
     use crate::index::{article_key, NewsIndex};
 
-    /// An index of `(article, title, passage texts)`, one document per passage.
+    /// An index of `(article, title, passage texts)`, one document per passage, committed once.
     fn index_of(articles: &[(&str, &str, &[&str])]) -> (tempfile::TempDir, NewsIndex) {
+        index_in_commits(&[articles])
+    }
+
+    /// The same, committing after each group: one segment per group.
+    fn index_in_commits(groups: &[&[(&str, &str, &[&str])]]) -> (tempfile::TempDir, NewsIndex) {
         let dir = tempfile::tempdir().unwrap();
         let news = NewsIndex::create(&dir.path().join("index")).unwrap();
         let f = news.fields;
         let mut writer: tantivy::IndexWriter = news.index.writer(15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        for articles in groups {
+            add(&mut writer, &f, articles);
+            writer.commit().unwrap();
+        }
+        (dir, news)
+    }
+
+    fn add(
+        writer: &mut tantivy::IndexWriter,
+        f: &crate::schema::Fields,
+        articles: &[(&str, &str, &[&str])],
+    ) {
         for (id, title, passages) in articles {
             for (n, text) in passages.iter().enumerate() {
                 writer
@@ -306,8 +451,6 @@ mod tests {
                     .unwrap();
             }
         }
-        writer.commit().unwrap();
-        (dir, news)
     }
 
     fn ids(news: &NewsIndex, searcher: &Searcher, ranked: &[RankedArticle]) -> Vec<String> {
@@ -340,25 +483,27 @@ mod tests {
     fn an_articles_length_is_its_headline_once_and_all_its_passages() {
         let (_dir, news) = index_of(ARTICLES);
         let searcher = news.index.reader().unwrap().searcher();
-        let counts = || Counts {
-            text_len: 0,
-            title_len: 0,
-            passages: Vec::new(),
-            text: Vec::new(),
-            title: Vec::new(),
-        };
-        let mut articles: FxHashMap<u64, Counts> = [article_key("spread"), article_key("one")]
-            .into_iter()
-            .map(|k| (k, counts()))
-            .collect();
-        add_lengths(&news, &searcher, &mut articles).unwrap();
+        let runs = Runs::of(&news, &searcher).unwrap();
+        let run = |id: &str| runs.key.iter().position(|&k| k == article_key(id)).unwrap();
+        assert_eq!(
+            runs.key.len(),
+            4,
+            "one run per article: passages were added in order"
+        );
         // "Harbour news" once, then "glacier melt", "the drought" (the analyzer may drop
         // "the") and "cranes".
-        let spread = &articles[&article_key("spread")];
-        assert_eq!(spread.title_len, 2);
-        assert!((4..=5).contains(&spread.text_len), "{}", spread.text_len);
-        let one = &articles[&article_key("one")];
-        assert_eq!((one.title_len, one.text_len), (1, 3));
+        let spread = run("spread");
+        assert_eq!(runs.title_len[spread], 2);
+        assert!(
+            (4..=5).contains(&runs.text_len[spread]),
+            "{}",
+            runs.text_len[spread]
+        );
+        assert_eq!(
+            (runs.title_len[run("one")], runs.text_len[run("one")]),
+            (1, 3)
+        );
+        assert_eq!(runs.of_doc[0][..4], [0, 0, 0, 1]);
         // Four articles with 2 + 1 + 1 + 1 headline tokens and 14 or 15 text tokens.
         let mean = mean_length(&news, &searcher).unwrap();
         assert!((19.0 / 4.0..=20.0 / 4.0).contains(&mean), "{mean}");
@@ -369,10 +514,14 @@ mod tests {
         let (_dir, news) = index_of(ARTICLES);
         let searcher = news.index.reader().unwrap().searcher();
         let words = vec!["glacier".to_string(), "drought".to_string()];
-        let all = rank(&news, &searcher, &words, true, None).unwrap();
+        let all = rank(&news, &searcher, &words, true, None, 10)
+            .unwrap()
+            .articles;
         assert_eq!(ids(&news, &searcher, &all), ["spread"]);
         assert_eq!(all[0].passages.len(), 2, "its two matching passages");
-        let any = rank(&news, &searcher, &words, false, None).unwrap();
+        let any = rank(&news, &searcher, &words, false, None, 10)
+            .unwrap()
+            .articles;
         assert_eq!(ids(&news, &searcher, &any)[0], "spread", "{any:?}");
         assert_eq!(any.len(), 3);
         // A filter leaves out what it does not match, and the words are weighed among the rest.
@@ -380,7 +529,38 @@ mod tests {
             Term::from_field_text(news.fields.article_id, "one"),
             IndexRecordOption::Basic,
         );
-        let filtered = rank(&news, &searcher, &words, false, Some(&only_one)).unwrap();
+        let filtered = rank(&news, &searcher, &words, false, Some(&only_one), 10)
+            .unwrap()
+            .articles;
         assert_eq!(ids(&news, &searcher, &filtered), ["one"]);
+    }
+
+    #[test]
+    fn an_article_split_over_segments_is_joined_again() {
+        let (_dir, news) = index_in_commits(&[
+            &[
+                ("split", "Valley", &["glacier melt"]),
+                ("one", "Ice", &["glacier ice"]),
+            ],
+            &[
+                ("other", "Farms", &["rain"]),
+                ("split", "Valley", &["the drought"]),
+            ],
+        ]);
+        let searcher = news.index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let words = vec!["glacier".to_string(), "drought".to_string()];
+        let all = rank(&news, &searcher, &words, true, None, 10)
+            .unwrap()
+            .articles;
+        assert_eq!(ids(&news, &searcher, &all), ["split"]);
+        assert_eq!(all[0].passages.len(), 2);
+        // Its length counts both segments' passages (4 or 5 tokens): its one "glacier" scores
+        // below the one in "one" (3 tokens). Counting the first segment alone would tie them.
+        let glacier = vec!["glacier".to_string()];
+        let any = rank(&news, &searcher, &glacier, false, None, 10)
+            .unwrap()
+            .articles;
+        assert_eq!(ids(&news, &searcher, &any), ["one", "split"]);
     }
 }

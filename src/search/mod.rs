@@ -252,16 +252,25 @@ fn whole_article_words(news: &NewsIndex, request: &Request) -> Result<Option<Vec
     Ok((!words.is_empty()).then_some(words))
 }
 
-/// Whole articles with the question's words (all of them, or any with `match_any`), best first.
+/// The best `limit` whole articles with the question's words (all of them, or any with
+/// `match_any`).
 fn rank_whole(
     news: &NewsIndex,
     searcher: &Searcher,
     request: &Request,
     words: &[String],
-) -> Result<Vec<articles::RankedArticle>> {
+    limit: usize,
+) -> Result<articles::Ranking> {
     let filter = has_filters(request)
         .then(|| with_filters(news, Box::new(tantivy::query::AllQuery), request));
-    articles::rank(news, searcher, words, !request.match_any, filter.as_deref())
+    articles::rank(
+        news,
+        searcher,
+        words,
+        !request.match_any,
+        filter.as_deref(),
+        limit,
+    )
 }
 
 /// [`search`] ranking whole articles: each ranked article shows its best `per_article`
@@ -272,16 +281,16 @@ fn search_articles(
     request: &Request,
     words: &[String],
 ) -> Result<Results> {
-    let ranked = rank_whole(news, searcher, request, words)?;
-    let matched = ranked.iter().map(|a| a.passages.len()).sum();
+    let wanted = request.offset + request.limit;
+    let ranking = rank_whole(news, searcher, request, words, wanted)?;
     let passage_query = parse_query(news, searcher, &words.join(" "), true)?;
     let weight = passage_query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
         searcher,
     ))?;
     let highlighter = Highlighter::new(news, &*passage_query)?;
-    let wanted = request.offset + request.limit;
+    // Every article shows at least one passage: `wanted` articles are enough.
     let mut shown = Vec::with_capacity(wanted);
-    for article in ranked {
+    for article in ranking.articles {
         if shown.len() >= wanted {
             break;
         }
@@ -320,7 +329,7 @@ fn search_articles(
     }
     Ok(Results {
         hits,
-        matched_passages: matched,
+        matched_passages: ranking.matched_passages,
         elapsed: Duration::ZERO,
     })
 }
@@ -333,12 +342,18 @@ pub fn ranked_articles(
     request: &Request,
 ) -> Result<Vec<String>> {
     let addresses: Vec<DocAddress> = match whole_article_words(news, request)? {
-        Some(words) => rank_whole(news, searcher, request, &words)?
-            .into_iter()
-            .skip(request.offset)
-            .take(request.limit)
-            .map(|article| article.passages[0])
-            .collect(),
+        Some(words) => rank_whole(
+            news,
+            searcher,
+            request,
+            &words,
+            request.offset + request.limit,
+        )?
+        .articles
+        .into_iter()
+        .skip(request.offset)
+        .map(|article| article.passages[0])
+        .collect(),
         None => {
             let user_query = parse_query(news, searcher, &request.query, request.match_any)?;
             let request = Request {
