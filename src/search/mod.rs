@@ -221,19 +221,9 @@ pub fn search(news: &NewsIndex, searcher: &Searcher, request: &Request) -> Resul
     let user_query = parse_query(news, searcher, &request.query, request.match_any)?;
     let (picked, matched) = rank(news, searcher, &*user_query, request)?;
     let highlighter = Highlighter::new(news, &*user_query)?;
-    let mut hits = Vec::with_capacity(request.limit);
-    for (i, (score, address)) in picked.into_iter().skip(request.offset).enumerate() {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        hits.push(to_hit(
-            news,
-            &highlighter,
-            &doc,
-            request.offset + i + 1,
-            score,
-        ));
-    }
+    let shown = picked.into_iter().skip(request.offset);
     Ok(Results {
-        hits,
+        hits: load_hits(news, searcher, &highlighter, shown, request.offset)?,
         matched_passages: matched,
         elapsed: started.elapsed(),
     })
@@ -311,27 +301,32 @@ fn search_articles(
                 .map(|(_, at)| (article.score, at)),
         );
     }
-    let mut hits = Vec::with_capacity(request.limit);
-    for (i, (score, address)) in shown
+    let shown = shown
         .into_iter()
         .skip(request.offset)
         .take(request.limit)
-        .enumerate()
-    {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        hits.push(to_hit(
-            news,
-            &highlighter,
-            &doc,
-            request.offset + i + 1,
-            Some(score),
-        ));
-    }
+        .map(|(score, at)| (Some(score), at));
     Ok(Results {
-        hits,
+        hits: load_hits(news, searcher, &highlighter, shown, request.offset)?,
         matched_passages: ranking.matched_passages,
         elapsed: Duration::ZERO,
     })
+}
+
+/// Loads and highlights the passages shown, ranked from `offset + 1`.
+fn load_hits(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    highlighter: &Highlighter,
+    shown: impl Iterator<Item = (Option<f32>, DocAddress)>,
+    offset: usize,
+) -> Result<Vec<Hit>> {
+    let mut hits = Vec::new();
+    for (i, (score, address)) in shown.enumerate() {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        hits.push(to_hit(news, highlighter, &doc, offset + i + 1, score));
+    }
+    Ok(hits)
 }
 
 /// The ids of the articles `request` finds, best first, at most `limit` after `offset`: what
