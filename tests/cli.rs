@@ -1030,6 +1030,7 @@ fn bench_scores_ranking_quality_against_judgments() {
     assert_eq!(quality["queries"], 3);
     assert_eq!(quality["map"], 1.0, "{quality}");
     assert_eq!(quality["mrr"], 1.0);
+    assert_eq!(run["quality_by_passage"]["map"], 1.0, "{run}");
     assert!(run["latency"]["rare_term"]["p50_ms"].as_f64().unwrap() > 0.0);
     assert!(run["process_p50_ms"].as_f64().unwrap() > 0.0);
     assert!(

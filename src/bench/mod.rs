@@ -37,13 +37,15 @@ pub fn fitted_exponent(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
-/// Articles ranked as wholes for each test query (its words, any of them; see
-/// [`search::articles`]), at most `depth`, named as the judgments name documents.
+/// Articles ranked for each test query (its words, any of them), at most `depth`, named as
+/// the judgments name documents: as wholes (`search --articles`; see [`search::articles`]),
+/// or, with `whole_articles` off, each by its best passage (plain `search`).
 pub fn rank_articles(
     news: &NewsIndex,
     searcher: &Searcher,
     queries: &[TestQuery],
     depth: usize,
+    whole_articles: bool,
 ) -> Result<HashMap<String, Vec<String>>> {
     let mut rankings = HashMap::new();
     for q in queries {
@@ -53,7 +55,7 @@ pub fn rank_articles(
             limit: depth,
             per_article: 1,
             match_any: true,
-            whole_articles: true,
+            whole_articles,
             ..Request::default()
         };
         let ids = if words.is_empty() {

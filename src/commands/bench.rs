@@ -66,7 +66,10 @@ struct Run {
     queries_per_sec: f64,
     /// Median of whole `newsdex search` processes (ms), as a shell user sees it.
     process_p50_ms: Option<f64>,
+    /// Articles ranked as wholes (`search --articles`): what the ratios to peers use.
     quality: Option<Quality>,
+    /// Articles ranked by their best passage (plain `search`), for comparison.
+    quality_by_passage: Option<Quality>,
     peers: Vec<PeerReport>,
     ratios: Vec<Ratio>,
 }
@@ -240,13 +243,15 @@ fn run_one(
     let latency = latency::measure(&news, &searcher, &mix, args.repeat)?;
     let queries_per_sec = latency::throughput(&news, &searcher, &mix, args.concurrency, 3)?;
     let process_p50_ms = time_processes(&index_dir, &mix, args.processes)?;
-    let quality = match test {
-        Some((queries, qrels)) => {
-            let rankings = rank_articles(&news, &searcher, queries, DEPTH)?;
-            Some(quality::evaluate(qrels, queries, &rankings))
-        }
-        None => None,
+    let judge = |whole_articles| -> anyhow::Result<Option<Quality>> {
+        let Some((queries, qrels)) = test else {
+            return Ok(None);
+        };
+        let rankings = rank_articles(&news, &searcher, queries, DEPTH, whole_articles)?;
+        Ok(Some(quality::evaluate(qrels, queries, &rankings)))
     };
+    let quality = judge(true)?;
+    let quality_by_passage = judge(false)?;
     drop(searcher);
 
     let mut peer_reports = Vec::new();
@@ -266,6 +271,7 @@ fn run_one(
         queries_per_sec,
         process_p50_ms,
         quality,
+        quality_by_passage,
         peers: peer_reports,
         ratios: Vec::new(),
     };
@@ -672,6 +678,9 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
         if let Some(q) = &run.quality {
             writeln!(out, "quality ({} judged queries):", q.queries)?;
             write_quality(out, "newsdex", q)?;
+            if let Some(q) = &run.quality_by_passage {
+                write_quality(out, "  by passage", q)?;
+            }
             for p in &run.peers {
                 if let Some(q) = &p.quality {
                     write_quality(out, &p.name, q)?;
