@@ -273,7 +273,9 @@ fn search_articles(
 ) -> Result<Results> {
     let wanted = request.offset + request.limit;
     let ranking = rank_whole(news, searcher, request, words, wanted)?;
-    let passage_query = parse_query(news, searcher, &words.join(" "), true)?;
+    // The question as written: `words` are already stemmed, and stems are not always stable
+    // under a second stemming.
+    let passage_query = parse_query(news, searcher, &request.query, true)?;
     let weight = passage_query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
         searcher,
     ))?;
