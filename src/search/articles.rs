@@ -25,10 +25,10 @@ use super::{rsj_weights, TITLE_WEIGHT};
 use crate::error::Result;
 use crate::index::NewsIndex;
 
-/// The mean article length in tokens (headline once, plus all its passages' text): the text
-/// field's tokens from the index's statistics, plus each article's headline, read from its
-/// first passage.
-fn mean_length(news: &NewsIndex, searcher: &Searcher) -> tantivy::Result<f32> {
+/// How many live articles the index holds, and their mean length in tokens (headline once,
+/// plus all its passages' text): the text field's tokens from the index's statistics, plus
+/// each article's headline, read from its first passage.
+fn article_stats(news: &NewsIndex, searcher: &Searcher) -> tantivy::Result<(u64, f32)> {
     let f = &news.fields;
     let first = Term::from_field_u64(f.passage, 0);
     let mut articles = 0u64;
@@ -41,14 +41,17 @@ fn mean_length(news: &NewsIndex, searcher: &Searcher) -> tantivy::Result<f32> {
         if let Some(mut postings) = postings {
             let mut doc = postings.doc();
             while doc != TERMINATED {
-                articles += 1;
-                headlines += u64::from(titles.fieldnorm(doc));
+                if reader.alive_bitset().is_none_or(|b| b.is_alive(doc)) {
+                    articles += 1;
+                    headlines += u64::from(titles.fieldnorm(doc));
+                }
                 doc = postings.advance();
             }
         }
     }
     let text = searcher.total_num_tokens(f.text)?;
-    Ok(((text + headlines) as f32 / articles.max(1) as f32).max(1.0))
+    let mean = ((text + headlines) as f32 / articles.max(1) as f32).max(1.0);
+    Ok((articles, mean))
 }
 
 /// Every live passage's place in a run: passages of one article that sit next to each other
@@ -264,9 +267,8 @@ pub fn rank(
     let with_word: Vec<u64> = (0..n)
         .map(|i| (0..first.len()).filter(|&a| has(a, i)).count() as u64)
         .collect();
-    let total = searcher.doc_freq(&Term::from_field_u64(f.passage, 0))?;
+    let (total, mean_len) = article_stats(news, searcher)?;
     let weights = rsj_weights(total.max(first.len() as u64), &with_word);
-    let mean_len = mean_length(news, searcher)?;
     let kept: Vec<usize> = (0..first.len())
         .filter(|&a| !all_words || (0..n).all(|i| has(a, i)))
         .collect();
@@ -505,7 +507,8 @@ mod tests {
         );
         assert_eq!(runs.of_doc[0][..4], [0, 0, 0, 1]);
         // Four articles with 2 + 1 + 1 + 1 headline tokens and 14 or 15 text tokens.
-        let mean = mean_length(&news, &searcher).unwrap();
+        let (articles, mean) = article_stats(&news, &searcher).unwrap();
+        assert_eq!(articles, 4);
         assert!((19.0 / 4.0..=20.0 / 4.0).contains(&mean), "{mean}");
     }
 
