@@ -732,6 +732,47 @@ fn search_by_actor_resolves_partial_names_and_reports_ambiguity() {
 }
 
 #[test]
+fn article_level_fields_match_every_passage_of_their_article() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("archive");
+    let paragraph = |topic: &str| {
+        format!(
+            "{topic} was the subject of a long meeting in the town hall on Tuesday evening, \
+             where residents asked many questions about the plans, the costs and the \
+             timetable, and the council promised written answers before the next session \
+             of the planning committee later this month, after the holidays.\n\n"
+        )
+    };
+    let body = format!(
+        "{}{}{}",
+        paragraph("Irrigation"),
+        paragraph("Drainage"),
+        paragraph("The county engineer Joseph Mwangi"),
+    );
+    write(
+        &archive,
+        "canal.txt",
+        &format!("Canal plans debated\n\n{body}"),
+    );
+    let index = tmp.path().join("idx");
+    index_json(&index, &[&archive], &[]);
+    let (_, all) = search_json(&index, &["canal", "-n", "100"]);
+    assert_eq!(all.matched_passages, 3, "{all:?}");
+    // The actor is named in the last passage only; the article-level field finds every one.
+    let (_, joined) = search_json(&index, &["article_actor:\"Joseph Mwangi\""]);
+    assert_eq!(joined.matched_passages, all.matched_passages);
+    let (hits, _) = search_json(&index, &["article_actor:\"Joseph Mwangi\" AND drainage"]);
+    assert_eq!(hits.len(), 1);
+    assert!(
+        hits[0].passage > 0 && hits[0].text.contains("Drainage"),
+        "{hits:?}"
+    );
+    assert!(search_json(&index, &["article_actor:\"Nobody Else\""])
+        .0
+        .is_empty());
+}
+
+#[test]
 fn actors_are_counted_by_type_and_by_co_occurrence() {
     let (_tmp, index) = sample_index();
     let all = actors_json(&index, &["--top", "5"]);

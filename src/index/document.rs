@@ -77,14 +77,18 @@ pub fn documents(
                     doc.add_text(typed, form);
                 }
             }
-            for actor in &actors.actors {
-                doc.add_text(fields.article_actor, &actor.name);
-            }
             for topic in topics {
                 doc.add_text(fields.topic, &topic.id);
             }
-            for k in keyphrases {
-                doc.add_text(fields.keyphrase, &k.phrase);
+            // Article-level fields go with the first passage only; queries on them join
+            // (`search::join`).
+            if number == 0 {
+                for actor in &actors.actors {
+                    doc.add_text(fields.article_actor, &actor.name);
+                }
+                for k in keyphrases {
+                    doc.add_text(fields.keyphrase, &k.phrase);
+                }
             }
             // A quote belongs to the passage it starts in.
             for q in quotes

@@ -84,16 +84,14 @@ impl Runs {
             title_len: Vec::new(),
         };
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let keys = reader.fast_fields().u64("article_key")?;
             let titles = reader.get_fieldnorms_reader(f.title)?;
             let texts = reader.get_fieldnorms_reader(f.text)?;
             let mut of_doc = vec![u32::MAX; reader.max_doc() as usize];
             let mut last = None;
-            for doc in 0..reader.max_doc() {
+            super::each_article_key(reader, |doc, key| {
                 if reader.alive_bitset().is_some_and(|b| b.is_deleted(doc)) {
-                    continue;
+                    return;
                 }
-                let key = keys.first(doc);
                 if key != last || last.is_none() {
                     last = key;
                     runs.key.push(key.unwrap_or(u64::MAX));
@@ -108,7 +106,7 @@ impl Runs {
                 runs.end[run] = doc + 1;
                 runs.text_len[run] += texts.fieldnorm(doc);
                 runs.title_len[run] = runs.title_len[run].max(titles.fieldnorm(doc));
-            }
+            })?;
             runs.of_doc.push(of_doc);
         }
         Ok(runs)
