@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use tantivy::indexer::IndexWriterOptions;
+use tantivy::indexer::{IndexWriterOptions, UserOperation};
 use tantivy::schema::TantivyDocument;
 use tantivy::{IndexWriter, Term};
 
@@ -257,23 +257,25 @@ pub fn run(
             for issue in &batch.issues {
                 record_issue(issue, &mut summary);
             }
+            // The batch goes to tantivy as one group, so each article's passages land
+            // together, in order, in one segment.
+            let mut operations = Vec::with_capacity(batch.articles.len() * 8);
             for article in batch.articles {
                 let key = document::article_key(&article.id);
                 // Replace an earlier version: one from a previous run, or the same id met
                 // again in this run (the last one read wins).
                 if !seen.insert(key) || !fresh {
-                    writer.delete_term(Term::from_field_text(fields.article_id, &article.id));
+                    let term = Term::from_field_text(fields.article_id, &article.id);
+                    operations.push(UserOperation::Delete(term));
                 }
                 summary.articles += 1;
                 summary.passages += article.docs.len();
                 summary.body_bytes += article.body_bytes as u64;
-                for doc in article.docs {
-                    if let Err(e) = writer.add_document(doc) {
-                        failure = Some(e.into());
-                        stop.store(true, Ordering::Relaxed);
-                        break;
-                    }
-                }
+                operations.extend(article.docs.into_iter().map(UserOperation::Add));
+            }
+            if let Err(e) = writer.run(operations) {
+                failure = Some(e.into());
+                stop.store(true, Ordering::Relaxed);
             }
             if let Some(bytes) = batch.finished_file_bytes {
                 progress.files_done += 1;
