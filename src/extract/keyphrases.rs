@@ -178,6 +178,16 @@ const HEAD: usize = 64;
 /// A candidate phrase: word ids (into the article's word list) and its length.
 type PhraseKey = ([u32; MAX_WORDS], u8);
 
+/// Candidates of an article: count, first position, and whether written as a name.
+type Candidates = FxHashMap<PhraseKey, (u32, usize, bool)>;
+
+/// The largest candidate table a thread keeps for the next article.
+const SCRATCH_KEPT: usize = 1 << 16;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Candidates> = std::cell::RefCell::default();
+}
+
 /// The best keyphrases of an article, at most `max`, with at least `min` where the text has them.
 ///
 /// Words are interned per article and phrases kept as word ids, so counting allocates once per
@@ -197,10 +207,12 @@ pub fn extract_cut(
 ) -> Vec<Keyphrase> {
     let mut words: Vec<String> = Vec::new();
     let mut word_ids: FxHashMap<String, u32> = FxHashMap::default();
-    // count, first position, written as a name; sized for the body at once (about one
-    // candidate per four bytes of text), as growing it showed in profiles.
-    let mut candidates: FxHashMap<PhraseKey, (u32, usize, bool)> =
-        FxHashMap::with_capacity_and_hasher((title.len() + body.len()) / 4, Default::default());
+    // Sized for the body at once (about one candidate per four bytes of text), as growing it
+    // showed in profiles, and kept per thread from article to article: a fresh table per
+    // article was a fresh allocation the kernel zeroed each time.
+    let mut candidates = SCRATCH.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
+    candidates.clear();
+    candidates.reserve((title.len() + body.len()) / 4);
     let mut position = 0usize;
     let mut lower = String::new();
     for (text, toks, in_title) in [(title, &cut.title, true), (body, &cut.body, false)] {
@@ -266,7 +278,7 @@ pub fn extract_cut(
     let idf: Vec<f32> = words.iter().map(|w| background.idf(w)).collect();
     let total = position.max(1) as f32;
     let mut scored: Vec<(f32, PhraseKey)> = candidates
-        .into_iter()
+        .drain()
         .map(|((ids, len), (count, first, named))| {
             let len = usize::from(len);
             let rarity: f32 = ids[..len].iter().map(|&i| idf[i as usize]).sum::<f32>() / len as f32;
@@ -284,6 +296,9 @@ pub fn extract_cut(
             (score, (ids, len as u8))
         })
         .collect();
+    if candidates.capacity() <= SCRATCH_KEPT {
+        SCRATCH.with(|cell| *cell.borrow_mut() = candidates);
+    }
     let ids_of = |(ids, len): &PhraseKey| -> Vec<u32> { ids[..usize::from(*len)].to_vec() };
     let text_of =
         |ids: &[u32]| -> Vec<&str> { ids.iter().map(|&i| words[i as usize].as_str()).collect() };
