@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use newsdex::bench::latency::{self, ClassLatency};
@@ -39,6 +39,9 @@ struct Indexing {
     mb_per_sec: f64,
     /// Peak resident memory of the indexing process, MB; absent where the OS does not say.
     peak_rss_mb: Option<f64>,
+    /// The highest anonymous (heap) part of it seen, sampled every 10 ms, MB; the rest is
+    /// index files mapped while segments merge, pages the kernel can drop. Linux only.
+    peak_anon_mb: Option<f64>,
     memory_budget_mb: usize,
     index_bytes: u64,
     /// Index size ÷ body text.
@@ -522,7 +525,7 @@ fn index_with_newsdex(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let started = Instant::now();
-    let (stdout, success, peak_rss_kb) = run_measured(cmd)?;
+    let (stdout, success, peak_rss_kb, peak_anon_kb) = run_measured(cmd)?;
     let secs = started.elapsed().as_secs_f64();
     if !success {
         bail!(
@@ -549,6 +552,7 @@ fn index_with_newsdex(
         passages_per_sec: passages as f64 / secs,
         mb_per_sec: body_bytes as f64 / 1e6 / secs,
         peak_rss_mb: peak_rss_kb.map(|kb| kb as f64 / 1024.0),
+        peak_anon_mb: peak_anon_kb.map(|kb| kb as f64 / 1024.0),
         memory_budget_mb: memory,
         index_bytes,
         index_ratio: index_bytes as f64 / body_bytes.max(1) as f64,
@@ -556,35 +560,64 @@ fn index_with_newsdex(
     })
 }
 
-/// Runs a command to its end: its stdout, whether it succeeded, and its peak RSS in KB.
+/// What [`run_measured`] reports: stdout, success, peak RSS and peak anonymous RSS in KB.
+type Measured = (String, bool, Option<u64>, Option<u64>);
+
+/// The anonymous resident memory of a running process in KB, from `/proc` (Linux).
+fn rss_anon_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("RssAnon:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs a command to its end: its stdout, whether it succeeded, its peak RSS in KB, and the
+/// highest anonymous RSS seen by sampling it every 10 ms.
 #[cfg(unix)]
-fn run_measured(mut cmd: Command) -> anyhow::Result<(String, bool, Option<u64>)> {
+fn run_measured(mut cmd: Command) -> anyhow::Result<Measured> {
     let mut child = cmd.spawn().context("starting newsdex index")?;
+    let child_id = child.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = None;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(kb) = rss_anon_kb(child_id) {
+                    peak = Some(peak.unwrap_or(0).max(kb));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            peak
+        })
+    };
     let mut stdout = String::new();
     if let Some(mut out) = child.stdout.take() {
         out.read_to_string(&mut stdout)?;
     }
-    let pid = child.id() as libc::pid_t;
+    let pid = child_id as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: an all-zero rusage is a valid value of that plain C struct.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `pid` is our own child, not yet reaped; the pointers are to live locals.
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak_anon = sampler.join().unwrap_or(None);
     if reaped != pid {
         let status = child.wait()?;
-        return Ok((stdout, status.success(), None));
+        return Ok((stdout, status.success(), None, peak_anon));
     }
     let success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     // Linux reports ru_maxrss in kilobytes.
-    Ok((stdout, success, Some(usage.ru_maxrss as u64)))
+    Ok((stdout, success, Some(usage.ru_maxrss as u64), peak_anon))
 }
 
 #[cfg(not(unix))]
-fn run_measured(mut cmd: Command) -> anyhow::Result<(String, bool, Option<u64>)> {
+fn run_measured(mut cmd: Command) -> anyhow::Result<Measured> {
     let out = cmd.output().context("starting newsdex index")?;
     Ok((
         String::from_utf8_lossy(&out.stdout).into_owned(),
         out.status.success(),
+        None,
         None,
     ))
 }
@@ -636,11 +669,12 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
         )?;
         writeln!(
             out,
-            "  {:.0} articles/s, {:.0} passages/s, {:.1} MB/s; peak RSS {} (budget {} MB); index {:.1} MB = {:.2}× the body text",
+            "  {:.0} articles/s, {:.0} passages/s, {:.1} MB/s; peak RSS {}{} (budget {} MB); index {:.1} MB = {:.2}× the body text",
             i.articles_per_sec,
             i.passages_per_sec,
             i.mb_per_sec,
             i.peak_rss_mb.map_or("unknown".to_string(), |m| format!("{m:.0} MB")),
+            i.peak_anon_mb.map_or(String::new(), |m| format!(", anonymous {m:.0} MB")),
             i.memory_budget_mb,
             i.index_bytes as f64 / 1e6,
             i.index_ratio
