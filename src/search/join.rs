@@ -163,6 +163,20 @@ mod tests {
         writer.add_document(d).unwrap();
     }
 
+    fn empty_index() -> (tempfile::TempDir, NewsIndex, IndexWriter) {
+        let dir = tempfile::tempdir().unwrap();
+        let news = NewsIndex::create(&dir.path().join("idx")).unwrap();
+        let writer = news.index.writer_with_num_threads(1, 15_000_000).unwrap();
+        (dir, news, writer)
+    }
+
+    /// Article a (two passages, naming Ilham Aliyev) and article b (one passage).
+    fn two_articles(writer: &mut IndexWriter, news: &NewsIndex) {
+        add(writer, news, "a", 0, "talks resumed", "Ilham Aliyev");
+        add(writer, news, "a", 1, "peace was near", "");
+        add(writer, news, "b", 0, "peace in the valley", "Someone Else");
+    }
+
     fn found(news: &NewsIndex, query: &dyn Query) -> Vec<(String, u64)> {
         let searcher = news.index.reader().unwrap().searcher();
         let f = &news.fields;
@@ -191,19 +205,8 @@ mod tests {
 
     #[test]
     fn matches_every_passage_of_the_article_even_across_segments() {
-        let dir = tempfile::tempdir().unwrap();
-        let news = NewsIndex::create(&dir.path().join("idx")).unwrap();
-        let mut writer: IndexWriter = news.index.writer_with_num_threads(1, 15_000_000).unwrap();
-        add(&mut writer, &news, "a", 0, "talks resumed", "Ilham Aliyev");
-        add(&mut writer, &news, "a", 1, "peace was near", "");
-        add(
-            &mut writer,
-            &news,
-            "b",
-            0,
-            "peace in the valley",
-            "Someone Else",
-        );
+        let (_dir, news, mut writer) = empty_index();
+        two_articles(&mut writer, &news);
         writer.commit().unwrap();
         // The rest of article a lands in a second segment.
         add(&mut writer, &news, "a", 2, "more peace talk", "");
@@ -216,9 +219,7 @@ mod tests {
 
     #[test]
     fn a_replaced_article_no_longer_matches_what_only_its_old_version_had() {
-        let dir = tempfile::tempdir().unwrap();
-        let news = NewsIndex::create(&dir.path().join("idx")).unwrap();
-        let mut writer: IndexWriter = news.index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let (_dir, news, mut writer) = empty_index();
         add(&mut writer, &news, "a", 0, "old text", "Ilham Aliyev");
         add(&mut writer, &news, "a", 1, "old more", "");
         writer.commit().unwrap();
@@ -234,19 +235,8 @@ mod tests {
 
     #[test]
     fn parsed_queries_join_only_their_article_level_parts() {
-        let dir = tempfile::tempdir().unwrap();
-        let news = NewsIndex::create(&dir.path().join("idx")).unwrap();
-        let mut writer: IndexWriter = news.index.writer_with_num_threads(1, 15_000_000).unwrap();
-        add(&mut writer, &news, "a", 0, "talks resumed", "Ilham Aliyev");
-        add(&mut writer, &news, "a", 1, "peace was near", "");
-        add(
-            &mut writer,
-            &news,
-            "b",
-            0,
-            "peace in the valley",
-            "Someone Else",
-        );
+        let (_dir, news, mut writer) = empty_index();
+        two_articles(&mut writer, &news);
         writer.commit().unwrap();
         let f = &news.fields;
         let parser = QueryParser::for_index(&news.index, vec![f.text]);
