@@ -7,8 +7,6 @@
 //! articles. An article's passages can sit in several segments, so the articles are found
 //! over the whole searcher before any segment is scored.
 
-use std::sync::Arc;
-
 use rustc_hash::FxHashSet;
 use tantivy::query::{
     BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
@@ -87,9 +85,7 @@ impl Query for ArticleJoin {
                 }
             })?;
         }
-        Ok(Box::new(JoinWeight {
-            articles: Arc::new(articles),
-        }))
+        Ok(Box::new(JoinWeight { articles }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -98,7 +94,7 @@ impl Query for ArticleJoin {
 }
 
 struct JoinWeight {
-    articles: Arc<FxHashSet<u64>>,
+    articles: FxHashSet<u64>,
 }
 
 impl JoinWeight {
