@@ -257,11 +257,12 @@ pub fn run(
             for issue in &batch.issues {
                 record_issue(issue, &mut summary);
             }
-            // The batch goes to tantivy as one group, so each article's passages land
-            // together, in order, in one segment.
-            let mut operations = Vec::with_capacity(batch.articles.len() * 8);
             for article in batch.articles {
                 let key = document::article_key(&article.id);
+                // Each article goes to tantivy as one group, so its passages land together,
+                // in order, in one segment. One group per article, not per batch: tantivy
+                // bounds its queue at 10,000 groups, so this keeps it near 10,000 articles.
+                let mut operations = Vec::with_capacity(article.docs.len() + 1);
                 // Replace an earlier version: one from a previous run, or the same id met
                 // again in this run (the last one read wins).
                 if !seen.insert(key) || !fresh {
@@ -272,10 +273,11 @@ pub fn run(
                 summary.passages += article.docs.len();
                 summary.body_bytes += article.body_bytes as u64;
                 operations.extend(article.docs.into_iter().map(UserOperation::Add));
-            }
-            if let Err(e) = writer.run(operations) {
-                failure = Some(e.into());
-                stop.store(true, Ordering::Relaxed);
+                if let Err(e) = writer.run(operations) {
+                    failure = Some(e.into());
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
             }
             if let Some(bytes) = batch.finished_file_bytes {
                 progress.files_done += 1;
