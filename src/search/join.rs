@@ -37,7 +37,8 @@ impl ArticleJoin {
 
 /// Wraps each part of a parsed query that only reads `article_fields` in an [`ArticleJoin`],
 /// looking inside boolean queries, so `article_actor:X AND peace` finds the passages about
-/// peace of articles that mention X anywhere.
+/// peace of articles that mention X anywhere. Parts that name no terms (ranges, regular
+/// expressions) are left as they are, so on these fields they match first passages only.
 pub fn join_article_fields(query: Box<dyn Query>, article_fields: &[Field]) -> Box<dyn Query> {
     if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
         let clauses = boolean
