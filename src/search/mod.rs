@@ -533,7 +533,7 @@ pub(crate) fn value_counts(
 
 /// Calls `f` with each document of the segment and its `article_key`, in document order. The
 /// column has a value for every passage, so it is read a block at a time, not value by value
-/// through its index (a tenth of the time on a million-passage segment).
+/// through its index (not timed apart: `search --articles` at 1M stayed ~0.33 s either way).
 pub(crate) fn each_article_key(
     reader: &SegmentReader,
     mut f: impl FnMut(DocId, Option<u64>),
