@@ -1,6 +1,7 @@
 //! The on-disk index: creating and opening it (with its schema version checked), the parallel
 //! indexing pipeline, and what it holds.
 
+mod directory;
 mod document;
 mod pipeline;
 mod stats;
@@ -8,7 +9,8 @@ mod stats;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tantivy::Index;
+use tantivy::directory::{Directory, MmapDirectory};
+use tantivy::{Index, TantivyError};
 
 use crate::error::{Error, Result};
 use crate::schema::{Fields, SchemaSpec};
@@ -45,13 +47,28 @@ pub struct NewsIndex {
 impl NewsIndex {
     /// Opens an existing index, refusing one built with another schema.
     pub fn open(path: &Path) -> Result<NewsIndex> {
+        Self::open_in(path, |p| MmapDirectory::open(p).map(Box::from))
+    }
+
+    /// Opens the index at `path` to add to it, or creates it, reading its files through a
+    /// [`directory::ReleasingDirectory`] so merges do not hold the pages they read.
+    pub(crate) fn to_write(path: &Path) -> Result<NewsIndex> {
+        let releasing = |p: &Path| directory::ReleasingDirectory::open(p).map(Box::from);
+        if exists(path) {
+            Self::open_in(path, releasing)
+        } else {
+            Self::create_in(path, releasing)
+        }
+    }
+
+    fn open_in(path: &Path, directory: impl FnOnce(&Path) -> DirectoryResult) -> Result<Self> {
         if !path.join("meta.json").exists() {
             return Err(Error::NoIndex {
                 path: path.to_path_buf(),
             });
         }
         let spec = SchemaSpec::embedded()?;
-        let index = Index::open_in_dir(path)?;
+        let index = Index::open(directory(path).map_err(TantivyError::from)?)?;
         let found = index
             .load_metas()?
             .payload
@@ -76,6 +93,10 @@ impl NewsIndex {
 
     /// Creates a new, empty index in `path`, creating the folder.
     pub fn create(path: &Path) -> Result<NewsIndex> {
+        Self::create_in(path, |p| MmapDirectory::open(p).map(Box::from))
+    }
+
+    fn create_in(path: &Path, directory: impl FnOnce(&Path) -> DirectoryResult) -> Result<Self> {
         std::fs::create_dir_all(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -95,7 +116,7 @@ impl NewsIndex {
         let index = Index::builder()
             .schema(spec.tantivy_schema())
             .settings(settings)
-            .create_in_dir(path)?;
+            .open_or_create(directory(path).map_err(TantivyError::from)?)?;
         Self::finish(index, spec, path)
     }
 
@@ -121,6 +142,10 @@ impl NewsIndex {
         CommitPayload::current(&self.spec)
     }
 }
+
+/// An index folder opened as a tantivy directory.
+type DirectoryResult =
+    std::result::Result<Box<dyn Directory>, tantivy::directory::error::OpenDirectoryError>;
 
 /// The doc store's zstd level and block size (see [`NewsIndex::create`]).
 const ZSTD_LEVEL: i32 = 3;

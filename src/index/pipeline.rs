@@ -33,16 +33,21 @@ use crate::schema::Fields;
 const BATCH_ARTICLES: usize = 64;
 /// Tantivy's floor for each indexing thread's share of the memory budget.
 const MIN_BYTES_PER_THREAD: usize = 15_000_000;
+/// The share of `--memory` tantivy fills with in-memory segments. The rest is headroom for
+/// writing them out: sorting a full segment's terms takes about a third of its size again,
+/// and documents queue up for the writer meanwhile. At 512 MB the whole budget went to
+/// segments and a million-article run peaked at 830 MB of heap.
+const SEGMENT_SHARE_PERCENT: usize = 60;
 
 /// How to index. `threads` and `memory_mb` are the two resource budgets.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The thread budget: this many threads read and extract, tantivy indexes with this many
-    /// (at most 8, and at most one per 15 MB of `memory_mb`) and merges segments with up to
-    /// this many in the background.
+    /// (at most 8, and at most one per 15 MB of its segments' share of `memory_mb`) and merges
+    /// segments with up to this many in the background.
     pub threads: usize,
-    /// Tantivy's whole in-memory indexing budget in MB, shared by its threads; a segment is
-    /// flushed to disk when a thread's share fills.
+    /// The writer's memory budget in MB: its in-memory segments, shared by its threads, take
+    /// [`SEGMENT_SHARE_PERCENT`] of it, and writing a full one to disk the rest.
     pub memory_mb: usize,
     /// Commit at least this often on long runs.
     pub commit_interval: Duration,
@@ -134,16 +139,19 @@ pub fn run(
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary> {
     let started = Instant::now();
-    if settings.memory_mb * 1_000_000 < MIN_BYTES_PER_THREAD {
+    let segments_memory = settings.memory_mb * 1_000_000 / 100 * SEGMENT_SHARE_PERCENT;
+    if segments_memory < MIN_BYTES_PER_THREAD {
         return Err(Error::Config(format!(
-            "--memory {} is too small: tantivy needs at least {} MB",
+            "--memory {} is too small: it must be at least {} MB",
             settings.memory_mb,
-            MIN_BYTES_PER_THREAD / 1_000_000
+            (MIN_BYTES_PER_THREAD * 100 / SEGMENT_SHARE_PERCENT).div_ceil(1_000_000)
         )));
     }
     let threads = settings.threads.max(1);
-    let memory = settings.memory_mb * 1_000_000;
-    let writer_threads = threads.min(8).min(memory / MIN_BYTES_PER_THREAD).max(1);
+    let writer_threads = threads
+        .min(8)
+        .min(segments_memory / MIN_BYTES_PER_THREAD)
+        .max(1);
 
     let mut summary = Summary {
         reading_threads: threads,
@@ -177,15 +185,11 @@ pub fn run(
     if staging && target.exists() {
         remove_dir(&target)?; // left by an interrupted rebuild
     }
-    let news = if exists(&target) {
-        NewsIndex::open(&target)?
-    } else {
-        NewsIndex::create(&target)?
-    };
+    let news = NewsIndex::to_write(&target)?;
     let fresh = news.index.searchable_segment_metas()?.is_empty();
     let options = IndexWriterOptions::builder()
         .num_worker_threads(writer_threads)
-        .memory_budget_per_thread(memory / writer_threads)
+        .memory_budget_per_thread(segments_memory / writer_threads)
         .num_merge_threads(threads)
         .build();
     let mut writer: IndexWriter = news.index.writer_with_options(options)?;
