@@ -7,6 +7,7 @@
 pub mod actors;
 pub mod articles;
 mod bm25f;
+mod counts;
 mod highlight;
 pub mod join;
 pub mod quotes;
@@ -484,7 +485,8 @@ pub(crate) fn with_filters(
 }
 
 /// The values of a fast text field over the passages `request` matches, as
-/// (value, passages, distinct articles), most passages first, at most `size` of them.
+/// (value, passages, distinct articles), most passages first, at most `size` of them. Exact
+/// (see [`counts`]).
 pub(crate) fn value_counts(
     news: &NewsIndex,
     searcher: &Searcher,
@@ -492,43 +494,13 @@ pub(crate) fn value_counts(
     field: &str,
     size: usize,
 ) -> Result<Vec<(String, u64, u64)>> {
-    use tantivy::aggregation::agg_req::Aggregations;
-    use tantivy::aggregation::agg_result::{
-        AggregationResult, AggregationResults, BucketResult, MetricResult,
-    };
-    use tantivy::aggregation::{AggContextParams, AggregationCollector};
-
     let query = with_filters(
         news,
         parse_query(news, searcher, &request.query, request.match_any)?,
         request,
     );
-    let aggs: Aggregations = serde_json::from_value(serde_json::json!({
-        "values": {
-            "terms": { "field": field, "size": size, "order": { "_count": "desc" } },
-            "aggs": { "articles": { "cardinality": { "field": "article_key" } } }
-        }
-    }))
-    .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
-    let results: AggregationResults = searcher.search(
-        &*query,
-        &AggregationCollector::from_aggs(aggs, AggContextParams::default()),
-    )?;
-    let mut counts = Vec::new();
-    if let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) =
-        results.0.get("values")
-    {
-        for bucket in buckets {
-            let articles = match bucket.sub_aggregation.0.get("articles") {
-                Some(AggregationResult::MetricResult(MetricResult::Cardinality(v))) => {
-                    v.value.unwrap_or(0.0).round() as u64
-                }
-                _ => 0,
-            };
-            counts.push((bucket.key.to_string(), bucket.doc_count, articles));
-        }
-    }
-    Ok(counts)
+    let fruit = searcher.search(&*query, &counts::ValueCounts { field })?;
+    Ok(counts::ranked(fruit, size))
 }
 
 /// Calls `f` with each document of the segment and its `article_key`, in document order. The
