@@ -83,6 +83,7 @@ impl Maps {
     }
 
     /// Unmaps the resident pages of every open file.
+    #[cfg(unix)]
     fn release(&self) {
         let live: Vec<Arc<Mmap>> = {
             let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
@@ -102,6 +103,7 @@ fn watch(maps: Weak<Maps>) {
         .name("newsdex-release".into())
         .spawn(move || {
             while let Some(maps) = maps.upgrade() {
+                #[cfg(unix)]
                 if file_resident_bytes().is_some_and(|b| b > RELEASE_ABOVE_BYTES) {
                     maps.release();
                 }
@@ -114,6 +116,7 @@ fn watch(maps: Weak<Maps>) {
 }
 
 /// The process's resident file-backed and shared memory, where the system says (Linux).
+#[cfg(unix)]
 fn file_resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let shared_pages: u64 = statm.split_whitespace().nth(2)?.parse().ok()?;
