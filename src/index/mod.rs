@@ -97,6 +97,9 @@ impl NewsIndex {
     }
 
     fn create_in(path: &Path, directory: impl FnOnce(&Path) -> DirectoryResult) -> Result<Self> {
+        if path.join("meta.json").exists() {
+            return Err(TantivyError::IndexAlreadyExists.into());
+        }
         std::fs::create_dir_all(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -154,4 +157,25 @@ const DOCSTORE_BLOCK_BYTES: usize = 32_768;
 /// Whether `path` holds an index (of any version).
 pub fn exists(path: &Path) -> bool {
     path.join("meta.json").exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_refuses_an_existing_index_and_to_write_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("idx");
+        let news = NewsIndex::create(&path).unwrap();
+        news.index
+            .writer::<tantivy::TantivyDocument>(15_000_000)
+            .unwrap()
+            .commit()
+            .unwrap();
+        drop(news);
+        assert!(NewsIndex::create(&path).is_err());
+        assert!(NewsIndex::to_write(&path).is_ok());
+        assert!(NewsIndex::open(&path).is_ok());
+    }
 }
