@@ -120,7 +120,9 @@ fn watch(maps: Weak<Maps>) {
 fn file_resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let shared_pages: u64 = statm.split_whitespace().nth(2)?.parse().ok()?;
-    Some(shared_pages * 4096)
+    // SAFETY: sysconf only reads a system constant.
+    let page_bytes = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).ok()?;
+    Some(shared_pages * page_bytes)
 }
 
 /// A shared mapping as the bytes tantivy reads.
@@ -176,6 +178,14 @@ impl Directory for ReleasingDirectory {
 mod tests {
     use super::*;
 
+    fn read(directory: &ReleasingDirectory, name: &str) -> OwnedBytes {
+        directory
+            .open_read(Path::new(name))
+            .unwrap()
+            .read_bytes()
+            .unwrap()
+    }
+
     #[cfg(target_os = "linux")]
     /// The resident bytes of the mapping that holds `address`, from `/proc/self/smaps`.
     fn resident_bytes_of_mapping(address: usize) -> Option<u64> {
@@ -213,11 +223,7 @@ mod tests {
         let data: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(dir.path().join("data.bin"), &data).unwrap();
         let directory = ReleasingDirectory::open(dir.path()).unwrap();
-        let bytes = directory
-            .open_read(Path::new("data.bin"))
-            .unwrap()
-            .read_bytes()
-            .unwrap();
+        let bytes = read(&directory, "data.bin");
         assert_eq!(bytes.as_slice(), &data[..]);
         let address = bytes.as_slice().as_ptr() as usize;
         let resident = resident_bytes_of_mapping(address).expect("smaps lists the mapping");
@@ -233,16 +239,8 @@ mod tests {
         std::fs::write(dir.path().join("a"), b"abc").unwrap();
         std::fs::write(dir.path().join("empty"), b"").unwrap();
         let directory = ReleasingDirectory::open(dir.path()).unwrap();
-        let first = directory
-            .open_read(Path::new("a"))
-            .unwrap()
-            .read_bytes()
-            .unwrap();
-        let again = directory
-            .open_read(Path::new("a"))
-            .unwrap()
-            .read_bytes()
-            .unwrap();
+        let first = read(&directory, "a");
+        let again = read(&directory, "a");
         assert_eq!(first.as_slice().as_ptr(), again.as_slice().as_ptr());
         let empty = directory.open_read(Path::new("empty")).unwrap();
         assert!(empty.read_bytes().unwrap().is_empty());
