@@ -14,6 +14,7 @@ use tantivy::tokenizer::{
 use tantivy::Index;
 
 pub mod stem;
+pub mod words;
 
 /// The schema file, embedded so the binary works from any folder.
 pub const SCHEMA_TOML: &str = include_str!("../../index_schema/schema.toml");
@@ -202,6 +203,11 @@ impl SchemaSpec {
 
 /// Builds a tantivy analyzer from its spec; the error names what is wrong.
 pub fn build_analyzer(spec: &AnalyzerSpec) -> Result<TextAnalyzer, String> {
+    if spec.tokenizer == "simple" {
+        if let Some(steps) = words::Steps::of(&spec.filters) {
+            return Ok(TextAnalyzer::from(words::FusedWords::new(steps)));
+        }
+    }
     let mut builder = match spec.tokenizer.as_str() {
         "simple" => TextAnalyzer::builder(SimpleTokenizer::default()).dynamic(),
         "raw" => TextAnalyzer::builder(RawTokenizer::default()).dynamic(),
