@@ -156,7 +156,7 @@ fn lines(list: &'static str) -> Vec<&'static str> {
 impl Material {
     fn load() -> Material {
         let background = Background::embedded();
-        let mut ranked: Vec<(&String, &u32)> = background
+        let mut ranked: Vec<(&compact_str::CompactString, &u32)> = background
             .df
             .iter()
             .filter(|(w, _)| w.chars().all(|c| c.is_ascii_lowercase()) && w.len() > 1)
@@ -165,7 +165,7 @@ impl Material {
         let mut words: Vec<String> = ranked
             .into_iter()
             .take(VOCABULARY)
-            .map(|(w, _)| w.clone())
+            .map(|(w, _)| w.to_string())
             .collect();
         if words.is_empty() {
             words = [

@@ -9,6 +9,7 @@
 
 use std::sync::OnceLock;
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -101,7 +102,8 @@ fn is_stop(word: &str) -> bool {
 #[derive(Debug, Default, Clone)]
 pub struct Background {
     pub documents: u32,
-    pub df: FxHashMap<String, u32>,
+    /// Keys inline (`CompactString`): a lookup compares in the table, with no pointer to chase.
+    pub df: FxHashMap<CompactString, u32>,
 }
 
 impl Background {
@@ -114,7 +116,7 @@ impl Background {
     /// Counts the documents each word (lower case) appears in; words in fewer than
     /// `min_df` documents are left out (they count as rare).
     pub fn learn<'a>(texts: impl Iterator<Item = &'a str>, min_df: u32) -> Background {
-        let mut df: FxHashMap<String, u32> = FxHashMap::default();
+        let mut df: FxHashMap<CompactString, u32> = FxHashMap::default();
         let mut documents = 0;
         for text in texts {
             documents += 1;
@@ -122,7 +124,7 @@ impl Background {
             for t in tokens::tokenize(text) {
                 let w = t.text(text);
                 if w.chars().next().is_some_and(char::is_alphabetic) {
-                    seen.insert(w.to_lowercase());
+                    seen.insert(CompactString::from(w.to_lowercase()));
                 }
             }
             for w in seen {
@@ -139,7 +141,7 @@ impl Background {
     }
 
     pub fn to_bytes(&self) -> std::io::Result<Vec<u8>> {
-        let mut words: Vec<(&String, &u32)> = self.df.iter().collect();
+        let mut words: Vec<(&CompactString, &u32)> = self.df.iter().collect();
         words.sort();
         let mut raw = format!("NDXKEY01\t{}\n", self.documents);
         for (w, n) in words {
@@ -154,7 +156,7 @@ impl Background {
         let documents = lines.next()?.strip_prefix("NDXKEY01\t")?.parse().ok()?;
         let df = lines
             .filter_map(|l| l.split_once('\t'))
-            .filter_map(|(w, n)| Some((w.to_string(), n.parse().ok()?)))
+            .filter_map(|(w, n)| Some((CompactString::from(w), n.parse().ok()?)))
             .collect();
         Some(Background { documents, df })
     }
@@ -205,8 +207,9 @@ pub fn extract_cut(
     background: &Background,
     max: usize,
 ) -> Vec<Keyphrase> {
-    let mut words: Vec<String> = Vec::new();
-    let mut word_ids: FxHashMap<String, u32> = FxHashMap::default();
+    // Short words stay inline (`CompactString`): no allocation per word, no pointer to chase.
+    let mut words: Vec<CompactString> = Vec::new();
+    let mut word_ids: FxHashMap<CompactString, u32> = FxHashMap::default();
     // Sized for the body at once (about one candidate per four bytes of text), as growing it
     // showed in profiles, and kept per thread from article to article: a fresh table per
     // article was a fresh allocation the kernel zeroed each time.
@@ -258,8 +261,9 @@ pub fn extract_cut(
                     Some(&id) => id,
                     None => {
                         let id = words.len() as u32;
-                        words.push(lower.clone());
-                        word_ids.insert(lower.clone(), id);
+                        let word = CompactString::from(lower.as_str());
+                        words.push(word.clone());
+                        word_ids.insert(word, id);
                         id
                     }
                 };

@@ -57,8 +57,9 @@ pub fn vocabulary() -> &'static [Topic] {
 /// tantivy's simple tokenizer cuts them (runs of letters and digits).
 pub fn stems(text: &str) -> Vec<u64> {
     thread_local! {
-        /// Word (as written) → hash of its stem, or 0 for words the classifier skips.
-        static HASHES: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, u64>> =
+        /// Word (as written) → hash of its stem, or 0 for words the classifier skips; short
+        /// words inline in the table, so a lookup has no pointer to chase.
+        static HASHES: std::cell::RefCell<rustc_hash::FxHashMap<compact_str::CompactString, u64>> =
             std::cell::RefCell::new(Default::default());
     }
     HASHES.with(|cell| {
@@ -84,7 +85,7 @@ pub fn stems(text: &str) -> Vec<u64> {
                             0
                         }
                     });
-                    cache.insert(word.into(), h);
+                    cache.insert(compact_str::CompactString::from(word), h);
                     h
                 }
             };

@@ -17,6 +17,7 @@ pub mod train;
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::OnceLock;
 
@@ -40,7 +41,8 @@ pub struct Tagger {
 /// Per-thread scores of words already seen, by window offset.
 #[derive(Default)]
 pub struct Cache {
-    index: FxHashMap<String, u32>,
+    /// Words to ids, short words inline in the table (`CompactString`): no pointer to chase.
+    index: FxHashMap<CompactString, u32>,
     words: Vec<([[f32; LABELS]; OFFSETS], Keys)>,
     edge: Option<[[f32; LABELS]; OFFSETS]>,
 }
@@ -97,7 +99,7 @@ impl Tagger {
                         None => {
                             let id = cache.words.len() as u32;
                             cache.words.push((self.word_vectors(Some(w)), Keys::of(w)));
-                            cache.index.insert((*w).to_string(), id);
+                            cache.index.insert(CompactString::from(*w), id);
                             id
                         }
                     })
