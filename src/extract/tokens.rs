@@ -83,6 +83,15 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 fn split_word(word: &str, offset: usize, out: &mut Vec<Token>) {
+    // Most words are plain letters and digits: nothing to split off.
+    if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        out.push(Token {
+            start: offset,
+            end: offset + word.len(),
+            sentence_end: false,
+        });
+        return;
+    }
     let mut start = 0;
     let mut end = word.len();
     // Leading punctuation.
