@@ -236,8 +236,8 @@ pub struct SplitAnalyzer {
     pub head: TextAnalyzer,
     /// Whether a stemmer follows `head`.
     pub stems: bool,
-    /// What `head` does to ASCII text, when every step of it is one of the simple tokenizer,
-    /// `remove_long`, `lowercase` and `ascii_folding`.
+    /// What `head` does to ASCII text, when it is a chain [`words::Steps`] describes: the
+    /// simple tokenizer, `remove_long` first, then `lowercase` and `ascii_folding`.
     pub ascii: Option<AsciiWords>,
 }
 
@@ -296,16 +296,14 @@ pub fn split_analyzer(spec: &SchemaSpec, field: &str) -> Result<SplitAnalyzer, S
     if stems {
         head.filters.pop();
     }
-    let simple = head.tokenizer == "simple"
-        && head
-            .filters
-            .iter()
-            .all(|f| matches!(f.as_str(), "remove_long" | "lowercase" | "ascii_folding"));
-    let has = |filter: &str| head.filters.iter().any(|f| f == filter);
+    // The chains the one-pass analyzer takes are the ones ASCII text can be cut by hand for.
+    let steps = (head.tokenizer == "simple")
+        .then(|| words::Steps::of(&head.filters))
+        .flatten();
     Ok(SplitAnalyzer {
-        ascii: simple.then(|| AsciiWords {
-            lowercase: has("lowercase"),
-            drop_long: has("remove_long"),
+        ascii: steps.map(|s| AsciiWords {
+            lowercase: s.lowercase(),
+            drop_long: s.drop_long,
         }),
         head: build_analyzer(&head)?,
         stems,

@@ -61,7 +61,8 @@ impl Steps {
         })
     }
 
-    fn lowercase(self) -> bool {
+    /// Whether ASCII letters come out in lower case.
+    pub fn lowercase(self) -> bool {
         !matches!(self.middle, Middle::None | Middle::Fold)
     }
 
