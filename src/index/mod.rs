@@ -150,8 +150,9 @@ impl NewsIndex {
 type DirectoryResult =
     std::result::Result<Box<dyn Directory>, tantivy::directory::error::OpenDirectoryError>;
 
-/// The doc store's zstd level and block size (see [`NewsIndex::create`]).
-const ZSTD_LEVEL: i32 = 3;
+/// The doc store's zstd level and block size (see [`NewsIndex::create`]). Level 1 rather
+/// than zstd's default 3: it compresses a third faster (3% of indexing CPU) for a store 4% larger.
+const ZSTD_LEVEL: i32 = 1;
 const DOCSTORE_BLOCK_BYTES: usize = 32_768;
 
 /// Whether `path` holds an index (of any version).
