@@ -238,6 +238,25 @@ pub struct Keys {
     pub capitalised: bool,
     /// Starts with a lower-case letter: such a word almost never opens an entity.
     pub lowercase_initial: bool,
+    /// Its upper- and lower-case letters, for telling all-capitals sentences.
+    pub cases: (u32, u32),
+}
+
+/// How many upper- and lower-case letters a word has.
+pub fn letter_cases(word: &str) -> (u32, u32) {
+    let (mut upper, mut lower) = (0, 0);
+    if word.is_ascii() {
+        for b in word.bytes() {
+            upper += u32::from(b.is_ascii_uppercase());
+            lower += u32::from(b.is_ascii_lowercase());
+        }
+    } else {
+        for c in word.chars() {
+            upper += u32::from(c.is_uppercase());
+            lower += u32::from(c.is_lowercase());
+        }
+    }
+    (upper, lower)
 }
 
 impl Keys {
@@ -249,6 +268,7 @@ impl Keys {
             exact: hash(5, &norm),
             capitalised: norm.chars().next().is_some_and(char::is_uppercase),
             lowercase_initial: norm.chars().next().is_some_and(char::is_lowercase),
+            cases: letter_cases(word),
         }
     }
 }
