@@ -69,10 +69,8 @@ pub fn stems(text: &str) -> Vec<u64> {
         }
         let mut out = Vec::with_capacity(text.len() / 6);
         let mut lower = String::new();
-        for word in text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
+        for (from, to, _) in crate::schema::words::words(text) {
+            let word = &text[from..to];
             let h = match cache.get(word) {
                 Some(&h) => h,
                 None => {
@@ -245,8 +243,21 @@ fn argmax(s: &[f32]) -> usize {
 /// The classifier with the cue terms of the vocabulary.
 pub struct Classifier {
     model: Model,
-    /// Cue stem → topic indices in the vocabulary.
-    cues: HashMap<u64, Vec<usize>>,
+    /// Stem → its weight row and cue topics: one lookup per word of an article answers both.
+    stems: FxHashMap<u64, Stem>,
+    /// The model's weight rows, one after another (`model.topics.len()` each).
+    rows: Vec<f32>,
+    /// Vocabulary indices of the topics each cue stem names, one stem's after another.
+    cue_topics: Vec<usize>,
+}
+
+/// What one stem means to the classifier.
+#[derive(Debug, Clone, Copy)]
+struct Stem {
+    /// Where its weights start in `rows`, if the model has any.
+    row: Option<u32>,
+    /// Its range in `cue_topics` (empty when it is no cue).
+    cues: (u32, u32),
 }
 
 /// Cue hits per 100 words at which a topic counts fully.
@@ -273,7 +284,62 @@ impl Classifier {
                 }
             }
         }
-        Classifier { model, cues }
+        let mut stems: FxHashMap<u64, Stem> = FxHashMap::default();
+        let mut rows = Vec::with_capacity(model.weights.len() * model.topics.len());
+        for (&h, w) in &model.weights {
+            let at = rows.len() as u32;
+            rows.extend_from_slice(w);
+            stems.insert(
+                h,
+                Stem {
+                    row: Some(at),
+                    cues: (0, 0),
+                },
+            );
+        }
+        let mut cue_topics = Vec::new();
+        for (h, topics) in cues {
+            let range = (
+                cue_topics.len() as u32,
+                (cue_topics.len() + topics.len()) as u32,
+            );
+            cue_topics.extend(topics);
+            stems
+                .entry(h)
+                .or_insert(Stem {
+                    row: None,
+                    cues: (0, 0),
+                })
+                .cues = range;
+        }
+        Classifier {
+            model,
+            stems,
+            rows,
+            cue_topics,
+        }
+    }
+
+    /// The cue hits per vocabulary topic and the classifier's raw scores per trained topic.
+    fn tally(&self, features: &[u64]) -> (Vec<u32>, Vec<f32>) {
+        let k = self.model.topics.len();
+        let mut hits = vec![0u32; vocabulary().len()];
+        let mut raw = vec![0f32; k];
+        for f in features {
+            let Some(stem) = self.stems.get(f) else {
+                continue;
+            };
+            if let Some(at) = stem.row {
+                let at = at as usize;
+                for (s, w) in raw.iter_mut().zip(&self.rows[at..at + k]) {
+                    *s += w;
+                }
+            }
+            for &t in &self.cue_topics[stem.cues.0 as usize..stem.cues.1 as usize] {
+                hits[t] += 1;
+            }
+        }
+        (hits, raw)
     }
 
     /// The topics of an article, best first, each with a score in 0..1.
@@ -285,15 +351,8 @@ impl Classifier {
 
     fn assign_features(&self, features: &[u64]) -> Vec<Assigned> {
         let vocab = vocabulary();
+        let (hits, raw) = self.tally(features);
         // Cue terms: density per 100 words, full at CUE_DENSITY.
-        let mut hits = vec![0u32; vocab.len()];
-        for f in features {
-            if let Some(topics) = self.cues.get(f) {
-                for &t in topics {
-                    hits[t] += 1;
-                }
-            }
-        }
         let words = features.len().max(1) as f32;
         let cue: Vec<f32> = hits
             .iter()
@@ -305,10 +364,7 @@ impl Classifier {
         // them: its topic counts in full only where the cue terms agree that it is the subject.
         if !self.model.topics.is_empty() {
             let per = 100.0 / words;
-            let raw: Vec<f32> = score(&self.model.weights, features, self.model.topics.len())
-                .iter()
-                .map(|s| s * per)
-                .collect();
+            let raw: Vec<f32> = raw.iter().map(|s| s * per).collect();
             let max = raw.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let exp: Vec<f32> = raw
                 .iter()
@@ -339,7 +395,7 @@ impl Classifier {
     pub fn best_of(&self, title: &str, body: &str) -> Option<String> {
         let mut features = stems(title);
         features.extend(stems(body));
-        let raw = score(&self.model.weights, &features, self.model.topics.len());
+        let (_, raw) = self.tally(&features);
         (!self.model.topics.is_empty()).then(|| self.model.topics[argmax(&raw)].clone())
     }
 }

@@ -121,6 +121,59 @@ impl Tokenizer for FusedWords {
     }
 }
 
+/// The words of `text` as tantivy's simple tokenizer cuts them (runs of alphanumeric
+/// characters): byte ranges, each with whether it is all ASCII.
+pub fn words(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let word = next_word(text, at)?;
+        at = word.1;
+        Some(word)
+    })
+}
+
+/// The first word of `text` at or after byte `at`: its byte range and whether it is all
+/// ASCII. Bytes below 0x80 are checked as bytes; only other characters are decoded.
+fn next_word(text: &str, at: usize) -> Option<(usize, usize, bool)> {
+    let bytes = text.as_bytes();
+    let mut i = at;
+    // Skip to the first alphanumeric character.
+    let start = loop {
+        let &b = bytes.get(i)?;
+        if b < 0x80 {
+            if b.is_ascii_alphanumeric() {
+                break i;
+            }
+            i += 1;
+        } else {
+            let c = text[i..].chars().next()?;
+            if c.is_alphanumeric() {
+                break i;
+            }
+            i += c.len_utf8();
+        }
+    };
+    let mut ascii = true;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if !b.is_ascii_alphanumeric() {
+                break;
+            }
+            i += 1;
+        } else {
+            let Some(c) = text[i..].chars().next() else {
+                break;
+            };
+            if !c.is_alphanumeric() {
+                break;
+            }
+            ascii = false;
+            i += c.len_utf8();
+        }
+    }
+    Some((start, i, ascii))
+}
+
 pub struct FusedStream<'a> {
     text: &'a str,
     /// Byte offset where the search for the next word starts.
@@ -131,58 +184,15 @@ pub struct FusedStream<'a> {
     buffer: &'a mut String,
 }
 
-impl FusedStream<'_> {
-    /// The next word's byte range and whether it is all ASCII.
-    fn next_word(&mut self) -> Option<(usize, usize, bool)> {
-        let bytes = self.text.as_bytes();
-        let mut i = self.at;
-        // Skip to the first alphanumeric character.
-        let start = loop {
-            let &b = bytes.get(i)?;
-            if b < 0x80 {
-                if b.is_ascii_alphanumeric() {
-                    break i;
-                }
-                i += 1;
-            } else {
-                let c = self.text[i..].chars().next()?;
-                if c.is_alphanumeric() {
-                    break i;
-                }
-                i += c.len_utf8();
-            }
-        };
-        let mut ascii = true;
-        while let Some(&b) = bytes.get(i) {
-            if b < 0x80 {
-                if !b.is_ascii_alphanumeric() {
-                    break;
-                }
-                i += 1;
-            } else {
-                let Some(c) = self.text[i..].chars().next() else {
-                    break;
-                };
-                if !c.is_alphanumeric() {
-                    break;
-                }
-                ascii = false;
-                i += c.len_utf8();
-            }
-        }
-        self.at = i;
-        Some((start, i, ascii))
-    }
-}
-
 impl TokenStream for FusedStream<'_> {
     fn advance(&mut self) -> bool {
         loop {
             self.token.text.clear();
             self.token.position = self.token.position.wrapping_add(1);
-            let Some((from, to, ascii)) = self.next_word() else {
+            let Some((from, to, ascii)) = next_word(self.text, self.at) else {
                 return false;
             };
+            self.at = to;
             if self.steps.drop_long && to - from >= LONGEST_TOKEN {
                 continue;
             }
