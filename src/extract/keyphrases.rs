@@ -208,8 +208,11 @@ pub fn extract_cut(
     max: usize,
 ) -> Vec<Keyphrase> {
     // Short words stay inline (`CompactString`): no allocation per word, no pointer to chase.
-    let mut words: Vec<CompactString> = Vec::new();
-    let mut word_ids: FxHashMap<CompactString, u32> = FxHashMap::default();
+    // Sized for the article's tokens at once: growing the table showed in profiles.
+    let tokens = cut.title.len() + cut.body.len();
+    let mut words: Vec<CompactString> = Vec::with_capacity(tokens / 2);
+    let mut word_ids: FxHashMap<CompactString, u32> =
+        FxHashMap::with_capacity_and_hasher(tokens / 2, Default::default());
     // Sized for the body at once (about one candidate per four bytes of text), as growing it
     // showed in profiles, and kept per thread from article to article: a fresh table per
     // article was a fresh allocation the kernel zeroed each time.

@@ -252,7 +252,8 @@ pub(crate) struct DocState {
 
 impl DocState {
     pub(crate) fn new(keys: &[Vec<Keys>]) -> DocState {
-        let mut lower_seen = FxHashSet::default();
+        let words = keys.iter().map(Vec::len).sum();
+        let mut lower_seen = FxHashSet::with_capacity_and_hasher(words, Default::default());
         for s in keys {
             for k in s {
                 if !k.capitalised {
