@@ -193,8 +193,12 @@ fn is_close(c: char) -> bool {
 fn direct_spans(body: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut open: Option<usize> = None;
-    let mut chars = body.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    // Only quotation marks and newlines matter, found by their first byte (the curly marks'
+    // is 0xE2) rather than by decoding every character.
+    for i in memchr::memchr3_iter(b'"', b'\n', 0xE2, body.as_bytes()) {
+        let Some(c) = body[i..].chars().next() else {
+            continue;
+        };
         match open {
             None if is_open(c) => open = Some(i + c.len_utf8()),
             Some(start) if is_close(c) => {
@@ -205,8 +209,8 @@ fn direct_spans(body: &str) -> Vec<(usize, usize)> {
             }
             Some(start) if c == '\n' => {
                 // A paragraph ends (a blank line, or a single newline in one-line-per-paragraph text).
-                let para_end = chars.peek().is_some_and(|&(_, n)| n == '\n')
-                    || !body[..start].contains("\n\n");
+                let para_end =
+                    body.as_bytes().get(i + 1) == Some(&b'\n') || !body[..start].contains("\n\n");
                 if para_end {
                     let text_end = body[..i].trim_end().len();
                     if text_end > start {
