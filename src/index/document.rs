@@ -1,5 +1,7 @@
 //! One tantivy document per passage, carrying its article's metadata.
 
+use std::borrow::Cow;
+
 use tantivy::schema::TantivyDocument;
 use tantivy::DateTime;
 
@@ -10,6 +12,23 @@ use crate::extract::quotes::Quote;
 use crate::extract::topics::Assigned;
 use crate::model::{Article, Passage};
 use crate::schema::Fields;
+
+/// A quote as stored with its passage (the `quotes` field), written here and read back by
+/// `newsdex quotes`. Fields in alphabetical order, as the JSON objects of earlier versions.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct StoredQuote<'a> {
+    /// The cue verb ("said").
+    #[serde(borrow)]
+    pub cue: Option<Cow<'a, str>>,
+    /// In quotation marks, rather than reported.
+    pub direct: bool,
+    /// Byte range of the quote in the article body.
+    pub end: usize,
+    /// The speaker's actor id (`person:Ilham Aliyev`).
+    #[serde(borrow)]
+    pub speaker: Option<Cow<'a, str>>,
+    pub start: usize,
+}
 
 /// A stable 64-bit FNV-1a hash of an article id. Stable across builds and platforms, unlike
 /// std's hasher, because the index stores it.
@@ -103,14 +122,16 @@ pub fn documents(
                         doc.add_text(fields.speaker, form);
                     }
                 }
-                let record = serde_json::json!({
-                    "speaker": speaker.map(|a| a.id.as_str()),
-                    "direct": q.direct,
-                    "cue": q.cue.as_ref().map(|c| c.2.as_str()),
-                    "start": q.start,
-                    "end": q.end,
-                });
-                doc.add_text(fields.quotes, record.to_string());
+                let record = StoredQuote {
+                    cue: q.cue.as_ref().map(|c| Cow::from(c.2.as_str())),
+                    direct: q.direct,
+                    end: q.end,
+                    speaker: speaker.map(|a| Cow::from(a.id.as_str())),
+                    start: q.start,
+                };
+                if let Ok(json) = serde_json::to_string(&record) {
+                    doc.add_text(fields.quotes, json);
+                }
             }
             doc
         })

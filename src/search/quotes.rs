@@ -1,6 +1,8 @@
 //! Quotes in an index: the statements in the passages a query matches, with their speakers.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ExistsQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
@@ -8,17 +10,7 @@ use tantivy::{Order, Searcher, Term};
 
 use super::{parse_query, with_filters, Request};
 use crate::error::Result;
-use crate::index::{rfc3339, NewsIndex};
-
-/// A quote as the index stores it with its passage.
-#[derive(Debug, Deserialize)]
-struct Stored {
-    speaker: Option<String>,
-    direct: bool,
-    cue: Option<String>,
-    start: usize,
-    end: usize,
-}
+use crate::index::{rfc3339, NewsIndex, StoredQuote};
 
 /// One quote found, with its article.
 #[derive(Debug, Clone, Serialize)]
@@ -94,7 +86,7 @@ pub fn find(
         let passage_text = text_of(f.text).unwrap_or_default();
         let passage_start = doc.get_first(f.start).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
         for raw in doc.get_all(f.quotes).filter_map(|v| v.as_str()) {
-            let Ok(q) = serde_json::from_str::<Stored>(raw) else {
+            let Ok(q) = serde_json::from_str::<StoredQuote>(raw) else {
                 continue;
             };
             if speaker.is_some() && q.speaker.as_deref() != speaker {
@@ -111,9 +103,9 @@ pub fn find(
                 .trim()
                 .to_string();
             hits.push(QuoteHit {
-                speaker: q.speaker,
+                speaker: q.speaker.map(Cow::into_owned),
                 direct: q.direct,
-                cue: q.cue,
+                cue: q.cue.map(Cow::into_owned),
                 text,
                 title: text_of(f.title).unwrap_or_default(),
                 date: doc
