@@ -242,7 +242,8 @@ fn argmax(s: &[f32]) -> usize {
 
 /// The classifier with the cue terms of the vocabulary.
 pub struct Classifier {
-    model: Model,
+    /// Vocabulary ids of the topics the trained model scores, in weight order.
+    trained: Vec<String>,
     /// Stem → its weight row and cue topics: one lookup per word of an article answers both.
     stems: FxHashMap<u64, Stem>,
     /// The model's weight rows, one after another (`model.topics.len()` each).
@@ -313,7 +314,7 @@ impl Classifier {
                 .cues = range;
         }
         Classifier {
-            model,
+            trained: model.topics,
             stems,
             rows,
             cue_topics,
@@ -322,7 +323,7 @@ impl Classifier {
 
     /// The cue hits per vocabulary topic and the classifier's raw scores per trained topic.
     fn tally(&self, features: &[u64]) -> (Vec<u32>, Vec<f32>) {
-        let k = self.model.topics.len();
+        let k = self.trained.len();
         let mut hits = vec![0u32; vocabulary().len()];
         let mut raw = vec![0f32; k];
         for f in features {
@@ -362,7 +363,7 @@ impl Classifier {
         let mut scores: Vec<f32> = cue.iter().map(|c| c * 0.9).collect();
         // The classifier knows only the topics it was trained on, and calls any article one of
         // them: its topic counts in full only where the cue terms agree that it is the subject.
-        if !self.model.topics.is_empty() {
+        if !self.trained.is_empty() {
             let per = 100.0 / words;
             let raw: Vec<f32> = raw.iter().map(|s| s * per).collect();
             let max = raw.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -371,7 +372,7 @@ impl Classifier {
                 .map(|s| ((s - max) / TEMPERATURE).exp())
                 .collect();
             let sum: f32 = exp.iter().sum();
-            for (t, e) in self.model.topics.iter().zip(&exp) {
+            for (t, e) in self.trained.iter().zip(&exp) {
                 if let Some(i) = vocab.iter().position(|v| &v.id == t) {
                     let agreement = 0.3 + 0.7 * (cue[i] / strongest_cue).min(1.0);
                     scores[i] = scores[i].max(e / sum * agreement);
@@ -396,7 +397,7 @@ impl Classifier {
         let mut features = stems(title);
         features.extend(stems(body));
         let (_, raw) = self.tally(&features);
-        (!self.model.topics.is_empty()).then(|| self.model.topics[argmax(&raw)].clone())
+        (!self.trained.is_empty()).then(|| self.trained[argmax(&raw)].clone())
     }
 }
 

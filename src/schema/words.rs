@@ -319,5 +319,20 @@ mod tests {
         ) {
             same_as_chained(&text);
         }
+
+        /// `words` cuts what splitting on every non-alphanumeric character leaves.
+        #[test]
+        fn words_are_the_runs_of_alphanumeric_characters(
+            text in "([a-zA-Z0-9]{1,8}|[ ,.'\u{2019}-]|[éÉßİıΣσς½²東]|\u{1F600}|\u{301}|\\PC){0,30}"
+        ) {
+            let ours: Vec<(&str, bool)> =
+                words(&text).map(|(from, to, ascii)| (&text[from..to], ascii)).collect();
+            let split: Vec<(&str, bool)> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(|w| (w, w.is_ascii()))
+                .collect();
+            prop_assert_eq!(ours, split);
+        }
     }
 }
