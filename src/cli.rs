@@ -311,14 +311,15 @@ pub struct IndexArgs {
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
 
-    /// Thread budget: N threads read and extract, tantivy indexes with N threads (at most 8,
-    /// and one per 25 MB of --memory) and merges segments with up to N. Default: the cores.
+    /// Thread budget: N threads read and extract, tantivy indexes with N/2 threads (at least
+    /// 1, at most 8, and one per 25 MB of --memory) and merges segments with up to N. Default:
+    /// the cores.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 
-    /// The writer's memory budget in MB, shared by its threads: 60% holds segments being built,
-    /// which are written to disk as they fill, and the rest writing them out. The process uses
-    /// this much plus what reading holds (about 100-300 MB).
+    /// The writer's memory budget in MB, shared by its threads: 60% (at most 160 MB a thread)
+    /// holds segments being built, which are written to disk as they fill, and the rest writing
+    /// them out. The process uses this much plus what reading holds (about 100-300 MB).
     #[arg(long, value_name = "MB", default_value_t = 512)]
     pub memory: usize,
 
