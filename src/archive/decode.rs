@@ -147,17 +147,14 @@ fn read_head(path: &Path, compression: Compression) -> io::Result<Vec<u8>> {
 }
 
 /// Reads a whole stream, keeping what arrived before a read error; the error says why it ended.
+///
+/// `read_to_end` keeps the bytes read before an error, retries interrupted reads, and sizes
+/// the buffer from the file for a plain file: no zeroed scratch buffer per file and no copies
+/// as the buffer doubles (a million small files each paid for a 64 KB one).
 pub fn read_all(mut stream: impl Read) -> (Vec<u8>, Option<io::Error>) {
     let mut bytes = Vec::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return (bytes, None),
-            Ok(n) => bytes.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return (bytes, Some(e)),
-        }
-    }
+    let error = stream.read_to_end(&mut bytes).err();
+    (bytes, error)
 }
 
 /// Reads a whole stream as text: invalid UTF-8 is replaced and reported as an issue for `path`;
