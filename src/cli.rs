@@ -109,6 +109,12 @@ pub struct BenchArgs {
     /// Timed runs of each query (after one warm-up run).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub repeat: usize,
+    /// Index the corpus N times with newsdex and with each peer that indexes (newsdex and raw
+    /// tantivy taking turns), and report each engine's median time: on a machine whose speed
+    /// drifts, one run each can be off by a tenth.
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub index_runs: u16,
     /// Threads sharing one searcher for the queries-per-second figure.
     #[arg(long, default_value_t = 2, value_name = "C")]
     pub concurrency: usize,

@@ -1085,6 +1085,60 @@ fn bench_scores_ranking_quality_against_judgments() {
 }
 
 #[test]
+fn bench_indexes_several_times_and_reports_the_median_run() {
+    let tmp = TempDir::new().unwrap();
+    let out = newsdex(&tmp.path().join("unused"))
+        .args(["bench", "--generate", "150", "--json", "--index-runs", "3"])
+        .args(["--per-class", "1", "--repeat", "1", "--processes", "0"])
+        .arg("--peers")
+        .arg("--work")
+        .arg(tmp.path().join("work"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let run = &report["runs"][0];
+    let median_of = |runs: &serde_json::Value| {
+        let mut secs: Vec<f64> = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_f64().unwrap())
+            .collect();
+        assert_eq!(secs.len(), 3, "{runs}");
+        secs.sort_by(f64::total_cmp);
+        secs[1]
+    };
+    let ours = &run["indexing"];
+    assert_eq!(
+        ours["secs"].as_f64().unwrap(),
+        median_of(&ours["secs_runs"])
+    );
+    assert_eq!(ours["articles"], 150);
+    let raw = run["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "tantivy (raw)")
+        .unwrap();
+    let raw = &raw["index"];
+    assert_eq!(raw["secs"].as_f64().unwrap(), median_of(&raw["secs_runs"]));
+    assert_eq!(raw["articles"], 150);
+}
+
+#[test]
+fn bench_refuses_zero_index_runs() {
+    let tmp = TempDir::new().unwrap();
+    newsdex(&tmp.path().join("unused"))
+        .args(["bench", "--generate", "10", "--index-runs", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--index-runs"));
+}
+
+#[test]
 fn bench_generates_a_corpus_and_measures_every_query_class() {
     let tmp = TempDir::new().unwrap();
     let work = tmp.path().join("work");

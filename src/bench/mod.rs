@@ -19,6 +19,14 @@ use crate::index::NewsIndex;
 use crate::search::{self, Request};
 use quality::{doc_id, words_of, TestQuery};
 
+/// Which of several runs is the median one by `key`: the lower middle run for an even
+/// count, so the figures reported are all from one real run. `None` for no runs.
+pub fn median_run<T>(runs: &[T], key: impl Fn(&T) -> f64) -> Option<&T> {
+    let mut order: Vec<&T> = runs.iter().collect();
+    order.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    order.get(runs.len().saturating_sub(1) / 2).copied()
+}
+
 /// Least-squares slope of log(y) on log(x): how a cost grows with size (1 = linearly).
 pub fn fitted_exponent(points: &[(f64, f64)]) -> Option<f64> {
     let logs: Vec<(f64, f64)> = points
@@ -81,5 +89,34 @@ mod tests {
             .collect();
         assert!((super::fitted_exponent(&pts).unwrap() - 1.5).abs() < 1e-9);
         assert_eq!(super::fitted_exponent(&[(1.0, 1.0)]), None);
+    }
+
+    #[test]
+    fn the_median_run_is_a_real_run() {
+        let secs = |r: &(&str, f64)| r.1;
+        let odd = [("a", 12.0), ("b", 9.5), ("c", 30.0)];
+        assert_eq!(super::median_run(&odd, secs), Some(&("a", 12.0)));
+        // An even count gives the lower of the two middle runs, not their mean.
+        let even = [("a", 4.0), ("b", 1.0), ("c", 3.0), ("d", 2.0)];
+        assert_eq!(super::median_run(&even, secs), Some(&("d", 2.0)));
+        assert_eq!(super::median_run(&[("a", 7.0)], secs), Some(&("a", 7.0)));
+        assert_eq!(super::median_run(&[] as &[(&str, f64)], secs), None);
+    }
+
+    #[test]
+    fn a_peer_run_after_earlier_ones_reports_their_median() {
+        let last = super::peers::IndexRun {
+            secs: 3.0,
+            secs_runs: vec![3.0],
+            articles: 10,
+            ..Default::default()
+        };
+        let run = last.clone().after(&[5.0, 2.5]);
+        assert_eq!(run.secs, 3.0);
+        assert_eq!(run.secs_runs, vec![5.0, 2.5, 3.0]);
+        assert_eq!(run.articles, 10);
+        let run = last.clone().after(&[9.0, 8.0]);
+        assert_eq!((run.secs, run.secs_runs.len()), (8.0, 3));
+        assert_eq!(last.clone().after(&[]).secs_runs, vec![3.0]);
     }
 }

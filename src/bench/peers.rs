@@ -30,10 +30,27 @@ use crate::model::Article;
 /// What one engine's indexing run cost.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IndexRun {
+    /// Wall time of the median run (`--index-runs`), seconds.
     pub secs: f64,
+    /// Every run's wall time, in the order they ran.
+    pub secs_runs: Vec<f64>,
     pub articles: usize,
     pub body_bytes: u64,
     pub index_bytes: u64,
+}
+
+impl IndexRun {
+    /// This run, with `secs` the median of `earlier` runs' times and its own, all of them
+    /// kept in `secs_runs` (earlier first).
+    pub fn after(mut self, earlier: &[f64]) -> IndexRun {
+        let mut all = earlier.to_vec();
+        all.extend(&self.secs_runs);
+        self.secs = super::median_run(&all, |s| *s)
+            .copied()
+            .unwrap_or(self.secs);
+        self.secs_runs = all;
+        self
+    }
 }
 
 /// One peer's figures, next to newsdex's.
@@ -131,8 +148,10 @@ impl RawTantivy {
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
+        let secs = started.elapsed().as_secs_f64();
         let run = IndexRun {
-            secs: started.elapsed().as_secs_f64(),
+            secs,
+            secs_runs: vec![secs],
             articles: articles.into_inner(),
             body_bytes: bytes.into_inner(),
             index_bytes: crate::index::dir_size(dir),
@@ -366,6 +385,7 @@ mod fts5 {
                 readers.join().unwrap_or(Ok(()))
             })?;
             run.secs = started.elapsed().as_secs_f64();
+            run.secs_runs = vec![run.secs];
             run.index_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             Ok((Fts5 { connection }, run))
         }

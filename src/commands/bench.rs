@@ -14,7 +14,7 @@ use newsdex::bench::lucene::Lucene;
 use newsdex::bench::peers::{self, IndexRun, PeerReport, RawTantivy};
 use newsdex::bench::quality::{self, Quality};
 use newsdex::bench::queries::{self, BenchQuery, Class};
-use newsdex::bench::{fitted_exponent, generate, rank_articles};
+use newsdex::bench::{fitted_exponent, generate, median_run, rank_articles};
 use newsdex::index::NewsIndex;
 use serde::Serialize;
 
@@ -28,7 +28,10 @@ const DEPTH: usize = 1000;
 /// What indexing one corpus cost.
 #[derive(Debug, Clone, Serialize)]
 struct Indexing {
+    /// Wall time of the median run (`--index-runs`), seconds; the other figures are that run's.
     secs: f64,
+    /// Every run's wall time, in the order they ran.
+    secs_runs: Vec<f64>,
     articles: u64,
     passages: u64,
     body_bytes: u64,
@@ -220,11 +223,34 @@ fn run_one(
         .rev()
         .collect::<String>();
     let index_dir = args.work.join(format!("index-{slug}"));
-    progress(
-        args,
-        &format!("indexing {label} with newsdex ({threads} threads)"),
-    );
-    let indexing = index_with_newsdex(&index_dir, roots, threads, args.memory)?;
+    let runs = usize::from(args.index_runs);
+    let mut ours = Vec::with_capacity(runs);
+    let mut raw_earlier = Vec::new();
+    for run in 1..=runs {
+        let nth = if runs > 1 {
+            format!(", run {run} of {runs}")
+        } else {
+            String::new()
+        };
+        progress(
+            args,
+            &format!("indexing {label} with newsdex ({threads} threads{nth})"),
+        );
+        ours.push(index_with_newsdex(&index_dir, roots, threads, args.memory)?);
+        // Raw tantivy, the floor newsdex is measured against, takes its turns in between, so
+        // a drift in the machine's speed touches both alike. Its last run is in `run_peers`,
+        // which keeps that index for its queries.
+        if args.peers && run < runs {
+            progress(args, &format!("indexing with raw tantivy{nth}"));
+            let dir = args.work.join(format!("peer-tantivy-{slug}"));
+            let (_, raw) = RawTantivy::build(&dir, roots, threads, args.memory)?;
+            raw_earlier.push(raw.secs);
+        }
+    }
+    let mut indexing = median_run(&ours, |i| i.secs)
+        .cloned()
+        .context("no indexing run")?;
+    indexing.secs_runs = ours.iter().map(|i| i.secs).collect();
     progress(
         args,
         &format!(
@@ -259,7 +285,7 @@ fn run_one(
 
     let mut peer_reports = Vec::new();
     if args.peers {
-        peer_reports = run_peers(args, threads, &slug, roots, &mix, test)?;
+        peer_reports = run_peers(args, threads, &slug, roots, &mix, test, &raw_earlier)?;
     }
     if !args.keep {
         let _ = std::fs::remove_dir_all(&index_dir);
@@ -305,6 +331,7 @@ fn run_peers(
     roots: &[PathBuf],
     mix: &[BenchQuery],
     test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
+    raw_earlier: &[f64],
 ) -> anyhow::Result<Vec<PeerReport>> {
     let mut reports = Vec::new();
 
@@ -313,7 +340,7 @@ fn run_peers(
     let (raw, run) = RawTantivy::build(&dir, roots, threads, args.memory)?;
     let mut report = PeerReport {
         name: "tantivy (raw)".into(),
-        index: Some(run),
+        index: Some(run.after(raw_earlier)),
         latency: raw.latency(mix, args.repeat)?,
         ..PeerReport::default()
     };
@@ -363,6 +390,21 @@ fn peer_quality(
     Ok(Some(quality::evaluate(qrels, queries, &rankings)))
 }
 
+/// Builds a peer's index `--index-runs` times and keeps the last, with the median time.
+fn build_runs<E>(
+    args: &BenchArgs,
+    mut build: impl FnMut() -> anyhow::Result<(E, IndexRun)>,
+) -> anyhow::Result<(E, IndexRun)> {
+    let mut earlier = Vec::new();
+    loop {
+        let (engine, run) = build()?;
+        if earlier.len() + 1 >= usize::from(args.index_runs) {
+            return Ok((engine, run.after(&earlier)));
+        }
+        earlier.push(run.secs);
+    }
+}
+
 /// Lucene, when --lucene names a jar and Java is here.
 fn lucene(
     args: &BenchArgs,
@@ -384,7 +426,9 @@ fn lucene(
     progress(args, "peer: Lucene");
     let work = args.work.join(format!("peer-lucene-{slug}"));
     let outcome = (|| -> anyhow::Result<()> {
-        let (engine, run) = Lucene::build(&work, jar, roots, threads, args.memory)?;
+        let (engine, run) = build_runs(args, || {
+            Ok(Lucene::build(&work, jar, roots, threads, args.memory)?)
+        })?;
         report.index = Some(run);
         report.latency = engine.latency(mix, args.repeat)?;
         report.quality = peer_quality(test, |all| engine.rank_all(all, DEPTH))?;
@@ -410,7 +454,7 @@ fn fts5(
 ) -> anyhow::Result<PeerReport> {
     progress(args, "peer: SQLite FTS5");
     let path = args.work.join(format!("peer-fts5-{slug}.db"));
-    let (db, run) = peers::Fts5::build(&path, roots, threads)?;
+    let (db, run) = build_runs(args, || Ok(peers::Fts5::build(&path, roots, threads)?))?;
     let mut report = PeerReport {
         name: "SQLite FTS5".into(),
         index: Some(run),
@@ -544,6 +588,7 @@ fn index_with_newsdex(
     let index_bytes = newsdex::index::dir_size(index_dir);
     Ok(Indexing {
         secs,
+        secs_runs: vec![secs],
         articles,
         passages,
         body_bytes,
@@ -655,17 +700,27 @@ fn time_processes(index_dir: &Path, mix: &[BenchQuery], n: usize) -> anyhow::Res
     Ok(Some(latency::quantile(&samples, 0.5)))
 }
 
+/// " (median of 3 runs: 11.21, 11.54, 13.80 s)" when there was more than one run.
+fn runs_note(secs: &[f64]) -> String {
+    if secs.len() < 2 {
+        return String::new();
+    }
+    let all: Vec<String> = secs.iter().map(|s| format!("{s:.2}")).collect();
+    format!(" (median of {} runs: {} s)", secs.len(), all.join(", "))
+}
+
 fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> {
     for run in &bench.runs {
         let i = &run.indexing;
         writeln!(out, "corpus: {}  ({} threads)", run.corpus, bench.threads)?;
         writeln!(
             out,
-            "indexing: {} articles, {} passages, {:.1} MB of body text in {:.2} s",
+            "indexing: {} articles, {} passages, {:.1} MB of body text in {:.2} s{}",
             thousands(i.articles),
             thousands(i.passages),
             i.body_bytes as f64 / 1e6,
-            i.secs
+            i.secs,
+            runs_note(&i.secs_runs)
         )?;
         writeln!(
             out,
@@ -730,6 +785,7 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
                 }
                 if let Some(IndexRun {
                     secs,
+                    secs_runs,
                     index_bytes,
                     body_bytes,
                     articles,
@@ -737,10 +793,11 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
                 {
                     writeln!(
                         out,
-                        "  {:<14} indexed {} articles in {:.2} s ({:.1} MB/s), index {:.1} MB",
+                        "  {:<14} indexed {} articles in {:.2} s{} ({:.1} MB/s), index {:.1} MB",
                         p.name,
                         thousands(*articles as u64),
                         secs,
+                        runs_note(secs_runs),
                         *body_bytes as f64 / 1e6 / secs.max(1e-9),
                         *index_bytes as f64 / 1e6
                     )?;
