@@ -1036,35 +1036,37 @@ fn tiny_collection(dir: &Path) {
     );
 }
 
+/// Runs `newsdex bench --json ...` to success and parses its report.
+fn bench_json(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
 #[test]
 fn bench_scores_ranking_quality_against_judgments() {
     let tmp = TempDir::new().unwrap();
     tiny_collection(tmp.path());
-    let out = newsdex(&tmp.path().join("unused"))
-        .args([
-            "bench",
-            "--json",
-            "--per-class",
-            "2",
-            "--repeat",
-            "1",
-            "--processes",
-            "1",
-        ])
-        .arg("--work")
-        .arg(tmp.path().join("work"))
-        .arg("--corpus")
-        .arg(tmp.path().join("coll.all"))
-        .arg("--queries")
-        .arg(tmp.path().join("coll.qry"))
-        .arg("--qrels")
-        .arg(tmp.path().join("coll.rel"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let report = bench_json(
+        newsdex(&tmp.path().join("unused"))
+            .args([
+                "bench",
+                "--json",
+                "--per-class",
+                "2",
+                "--repeat",
+                "1",
+                "--processes",
+                "1",
+            ])
+            .arg("--work")
+            .arg(tmp.path().join("work"))
+            .arg("--corpus")
+            .arg(tmp.path().join("coll.all"))
+            .arg("--queries")
+            .arg(tmp.path().join("coll.qry"))
+            .arg("--qrels")
+            .arg(tmp.path().join("coll.rel")),
+    );
     let run = &report["runs"][0];
     assert_eq!(run["indexing"]["articles"], 4);
     let quality = &run["quality"];
@@ -1087,18 +1089,14 @@ fn bench_scores_ranking_quality_against_judgments() {
 #[test]
 fn bench_indexes_several_times_and_reports_the_median_run() {
     let tmp = TempDir::new().unwrap();
-    let out = newsdex(&tmp.path().join("unused"))
-        .args(["bench", "--generate", "150", "--json", "--index-runs", "3"])
-        .args(["--per-class", "1", "--repeat", "1", "--processes", "0"])
-        .arg("--peers")
-        .arg("--work")
-        .arg(tmp.path().join("work"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let report = bench_json(
+        newsdex(&tmp.path().join("unused"))
+            .args(["bench", "--generate", "150", "--json", "--index-runs", "3"])
+            .args(["--per-class", "1", "--repeat", "1", "--processes", "0"])
+            .arg("--peers")
+            .arg("--work")
+            .arg(tmp.path().join("work")),
+    );
     let run = &report["runs"][0];
     let median_of = |runs: &serde_json::Value| {
         let mut secs: Vec<f64> = runs
@@ -1142,26 +1140,22 @@ fn bench_refuses_zero_index_runs() {
 fn bench_generates_a_corpus_and_measures_every_query_class() {
     let tmp = TempDir::new().unwrap();
     let work = tmp.path().join("work");
-    let out = newsdex(&tmp.path().join("unused"))
-        .args([
-            "bench",
-            "--generate",
-            "400",
-            "--json",
-            "--per-class",
-            "3",
-            "--repeat",
-            "2",
-        ])
-        .args(["--processes", "0", "--concurrency", "2"])
-        .arg("--work")
-        .arg(&work)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let report = bench_json(
+        newsdex(&tmp.path().join("unused"))
+            .args([
+                "bench",
+                "--generate",
+                "400",
+                "--json",
+                "--per-class",
+                "3",
+                "--repeat",
+                "2",
+            ])
+            .args(["--processes", "0", "--concurrency", "2"])
+            .arg("--work")
+            .arg(&work),
+    );
     let run = &report["runs"][0];
     assert_eq!(run["indexing"]["articles"], 400);
     assert!(run["indexing"]["passages"].as_u64().unwrap() > 400);
