@@ -1036,10 +1036,15 @@ fn tiny_collection(dir: &Path) {
     );
 }
 
+/// Runs `newsdex bench ...` to success and returns what it printed.
+fn bench_stdout(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
 /// Runs `newsdex bench --json ...` to success and parses its report.
 fn bench_json(cmd: &mut Command) -> serde_json::Value {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&out).unwrap()
+    serde_json::from_str(&bench_stdout(cmd)).unwrap()
 }
 
 #[test]
@@ -1124,6 +1129,29 @@ fn bench_indexes_several_times_and_reports_the_median_run() {
     let raw = &raw["index"];
     assert_eq!(raw["secs"].as_f64().unwrap(), median_of(&raw["secs_runs"]));
     assert_eq!(raw["articles"], 150);
+}
+
+#[test]
+fn bench_prints_the_ratios_to_peers_in_one_column() {
+    let tmp = TempDir::new().unwrap();
+    let text = bench_stdout(
+        newsdex(&tmp.path().join("unused"))
+            .args(["bench", "--generate", "100", "--peers"])
+            .args(["--per-class", "1", "--repeat", "1", "--processes", "0"])
+            .arg("--work")
+            .arg(tmp.path().join("work")),
+    );
+    let ratios: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("newsdex ÷ peer"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(ratios.len() >= 4, "{text}");
+    let width = ratios[0].chars().count();
+    for line in &ratios {
+        assert_eq!(line.chars().count(), width, "{line:?} in\n{text}");
+    }
 }
 
 #[test]

@@ -830,8 +830,19 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
                 out,
                 "newsdex ÷ peer (time and size: lower is better; MAP: higher):"
             )?;
+            // As wide as the longest figure's name, so the ratios stand in one column.
+            let width = run
+                .ratios
+                .iter()
+                .map(|r| r.figure.chars().count())
+                .max()
+                .unwrap_or(0);
             for r in &run.ratios {
-                writeln!(out, "  {:<14} {:<28} {:>8.2}", r.peer, r.figure, r.ratio)?;
+                writeln!(
+                    out,
+                    "  {:<14} {:<width$} {:>8.2}",
+                    r.peer, r.figure, r.ratio
+                )?;
             }
         }
         writeln!(out)?;
