@@ -169,7 +169,6 @@ impl Lucene {
             .lines()
             .find_map(|l| l.strip_prefix("secs ")?.trim().parse().ok())
             .ok_or_else(|| failed("index", format!("no time in its output: {out}")))?;
-        run.secs_runs = vec![run.secs];
         run.index_bytes = crate::index::dir_size(&index);
         Ok((
             Lucene {

@@ -32,7 +32,7 @@ use crate::model::Article;
 pub struct IndexRun {
     /// Wall time of the median run (`--index-runs`), seconds.
     pub secs: f64,
-    /// Every run's wall time, in the order they ran.
+    /// Every run's wall time, in the order they ran (filled by [`IndexRun::after`]).
     pub secs_runs: Vec<f64>,
     pub articles: usize,
     pub body_bytes: u64,
@@ -44,7 +44,7 @@ impl IndexRun {
     /// kept in `secs_runs` (earlier first).
     pub fn after(mut self, earlier: &[f64]) -> IndexRun {
         let mut all = earlier.to_vec();
-        all.extend(&self.secs_runs);
+        all.push(self.secs);
         self.secs = super::median_run(&all, |s| *s)
             .copied()
             .unwrap_or(self.secs);
@@ -148,10 +148,9 @@ impl RawTantivy {
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
-        let secs = started.elapsed().as_secs_f64();
         let run = IndexRun {
-            secs,
-            secs_runs: vec![secs],
+            secs: started.elapsed().as_secs_f64(),
+            secs_runs: Vec::new(),
             articles: articles.into_inner(),
             body_bytes: bytes.into_inner(),
             index_bytes: crate::index::dir_size(dir),
@@ -385,7 +384,6 @@ mod fts5 {
                 readers.join().unwrap_or(Ok(()))
             })?;
             run.secs = started.elapsed().as_secs_f64();
-            run.secs_runs = vec![run.secs];
             run.index_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             Ok((Fts5 { connection }, run))
         }

@@ -30,7 +30,7 @@ const DEPTH: usize = 1000;
 struct Indexing {
     /// Wall time of the median run (`--index-runs`), seconds; the other figures are that run's.
     secs: f64,
-    /// Every run's wall time, in the order they ran.
+    /// Every run's wall time, in the order they ran (filled by `run_one`).
     secs_runs: Vec<f64>,
     articles: u64,
     passages: u64,
@@ -588,7 +588,7 @@ fn index_with_newsdex(
     let index_bytes = newsdex::index::dir_size(index_dir);
     Ok(Indexing {
         secs,
-        secs_runs: vec![secs],
+        secs_runs: Vec::new(), // `run_one` lists every run's time
         articles,
         passages,
         body_bytes,
