@@ -433,6 +433,13 @@ fn phrases_proximity_and_fields_work() {
     assert_eq!(count("title:earthquake"), 1);
     assert_eq!(count("earthquake -chile"), 0);
     assert!(count("oil") > count("oil AND coffee"));
+    // `AND NOT` excludes, as `-` does, rather than matching nothing.
+    assert!(count("oil AND NOT coffee") > 0);
+    assert_eq!(count("oil AND NOT coffee"), count("oil -coffee"));
+    assert_eq!(
+        count("oil AND NOT coffee") + count("oil AND coffee"),
+        count("oil")
+    );
 }
 
 #[test]

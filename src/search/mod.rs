@@ -151,9 +151,37 @@ pub fn parse_query(
         query: text.to_string(),
         reason: e.to_string(),
     })?;
+    let query = exclusions_apply_to_their_neighbours(query);
     Ok(join::join_article_fields(
         query,
         &[f.article_actor, f.keyphrase],
+    ))
+}
+
+/// tantivy's parser reads `a AND NOT b` as "a, and (not b)", and a boolean query of only
+/// exclusions matches nothing in tantivy (quickwit-oss/tantivy#2317), so the whole query found
+/// nothing. Such an exclusions-only part of a conjunction is lifted into it: "a, not b".
+fn exclusions_apply_to_their_neighbours(query: Box<dyn Query>) -> Box<dyn Query> {
+    let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
+        return query;
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (occur, clause) in boolean.clauses() {
+        match (occur, clause.downcast_ref::<BooleanQuery>()) {
+            (Occur::Must, Some(inner))
+                if inner.clauses().iter().all(|(o, _)| *o == Occur::MustNot) =>
+            {
+                clauses.extend(inner.clauses().iter().map(|(o, c)| (*o, c.box_clone())));
+            }
+            _ => clauses.push((
+                *occur,
+                exclusions_apply_to_their_neighbours(clause.box_clone()),
+            )),
+        }
+    }
+    Box::new(BooleanQuery::with_minimum_required_clauses(
+        clauses,
+        boolean.get_minimum_number_should_match(),
     ))
 }
 
