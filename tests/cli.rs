@@ -544,7 +544,7 @@ fn index_built_with_another_schema_version_is_refused_with_rebuild_advice() {
     let (_tmp, index) = sample_index();
     let meta_path = index.join("meta.json");
     let meta = std::fs::read_to_string(&meta_path).unwrap();
-    let tampered = meta.replace("\\\"schema_version\\\":2", "\\\"schema_version\\\":999");
+    let tampered = meta.replace("\\\"schema_version\\\":3", "\\\"schema_version\\\":999");
     assert_ne!(meta, tampered, "payload not found in {meta}");
     std::fs::write(&meta_path, tampered).unwrap();
     newsdex(&index)
@@ -563,7 +563,7 @@ fn stats_reports_counts_dates_and_schema_version() {
     let out = newsdex(&index).args(["stats", "--json"]).output().unwrap();
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats["articles"], 43);
-    assert_eq!(stats["schema_version"], 2);
+    assert_eq!(stats["schema_version"], 3);
     assert_eq!(stats["first_date"], "1987-03-03T09:12:44Z");
     assert_eq!(stats["last_date"], "2024-12-11T00:00:00Z");
     assert_eq!(stats["undated_passages"], 0);
@@ -977,6 +977,11 @@ fn quotes_are_listed_by_speaker_and_searchable() {
         0
     );
     assert_eq!(search_json(&index, &["quote:\"dam is safe\""]).0.len(), 1);
+    // Words of the passage outside its quotes are not what was said.
+    let said = search_json(&index, &["quote:*"]).0.len();
+    assert!(said >= 1);
+    assert_eq!(search_json(&index, &["quote:monday"]).0.len(), 0);
+    assert!(!search_json(&index, &["monday"]).0.is_empty());
 }
 
 // # Topics

@@ -11,6 +11,7 @@ use crate::extract::keyphrases::Keyphrase;
 use crate::extract::quotes::Quote;
 use crate::extract::topics::Assigned;
 use crate::model::{Article, Passage};
+use crate::schema::words::words;
 use crate::schema::Fields;
 
 /// A quote as stored with its passage (the `quotes` field), written here and read back by
@@ -36,6 +37,40 @@ pub fn article_key(id: &str) -> u64 {
     id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// Where `quotes` (byte ranges in the body) lie in a passage's text starting at body byte
+/// `offset`, as word positions the way the text field numbers them (one per word that
+/// [`words`] cuts): `start << 32 | end`, end exclusive, for each quote with a word in it.
+pub fn quote_spans(text: &str, offset: usize, quotes: &[Quote]) -> Vec<u64> {
+    let end = offset + text.len();
+    let reaching: Vec<&Quote> = quotes
+        .iter()
+        .filter(|q| q.start < end && q.end > offset)
+        .collect();
+    if reaching.is_empty() {
+        return Vec::new();
+    }
+    // Words past the last quote's end need no number: cut there, at the end of a word.
+    let last = reaching.iter().map(|q| q.end - offset).max().unwrap_or(0);
+    let cut = text.get(last..).map_or(text.len(), |rest| {
+        last + rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len())
+    });
+    let bounds: Vec<(usize, usize)> = words(&text[..cut])
+        .map(|(from, to, _)| (from, to))
+        .collect();
+    reaching
+        .iter()
+        .filter_map(|q| {
+            let from = q.start.saturating_sub(offset);
+            let to = q.end - offset.min(q.end);
+            let first = bounds.partition_point(|w| w.0 < from);
+            let past = bounds.partition_point(|w| w.1 <= to);
+            (first < past).then_some((first as u64) << 32 | past as u64)
+        })
+        .collect()
 }
 
 /// The documents for one article, one per passage, in passage order, with the actors each
@@ -109,12 +144,15 @@ pub fn documents(
                     doc.add_text(fields.keyphrase, &k.phrase);
                 }
             }
-            // A quote belongs to the passage it starts in.
+            // Quoted words are found where they stand in the text (`quote:`), in every
+            // passage a quote reaches; the quote itself belongs to the passage it starts in.
+            for span in quote_spans(passage.text(&article.body), passage.start, quotes) {
+                doc.add_u64(fields.quote_span, span);
+            }
             for q in quotes
                 .iter()
                 .filter(|q| q.start >= passage.start && q.start < passage.end)
             {
-                doc.add_text(fields.quote, &q.text);
                 let speaker = q.speaker.map(|s| &actors.actors[s]);
                 if let Some(actor) = speaker {
                     doc.add_text(fields.speaker_id, &actor.id);
@@ -136,4 +174,37 @@ pub fn documents(
             doc
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quote(start: usize, end: usize) -> Quote {
+        Quote {
+            start,
+            end,
+            text: String::new(),
+            direct: true,
+            cue: None,
+            speaker_span: None,
+            speaker: None,
+        }
+    }
+
+    #[test]
+    fn quote_spans_are_the_word_positions_a_quote_covers_in_each_passage() {
+        let body = "He said: \"we will build it, and soon.\" Then more words came. End.";
+        let open = body.find("we").unwrap();
+        let close = body.find("soon").unwrap() + 4;
+        let quotes = [quote(open, close)];
+        // The whole body as one passage: "He said we will build it and soon" are words 0..8.
+        assert_eq!(quote_spans(body, 0, &quotes), [2 << 32 | 8]);
+        // A passage starting inside the quote holds its tail, numbered from the passage.
+        let cut = body.find("and").unwrap();
+        assert_eq!(quote_spans(&body[cut..], cut, &quotes), [2]);
+        // A passage after the quote holds none of it.
+        let after = body.find("Then").unwrap();
+        assert!(quote_spans(&body[after..], after, &quotes).is_empty());
+    }
 }

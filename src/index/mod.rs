@@ -15,7 +15,7 @@ use tantivy::{Index, TantivyError};
 use crate::error::{Error, Result};
 use crate::schema::{Fields, SchemaSpec};
 
-pub use document::{article_key, documents, StoredQuote};
+pub use document::{article_key, documents, quote_spans, StoredQuote};
 pub use pipeline::{run, Progress, Settings, Summary};
 pub use stats::{dir_size, rfc3339, stats, Stats};
 

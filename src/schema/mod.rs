@@ -334,13 +334,14 @@ pub struct Fields {
     pub speaker: Field,
     pub speaker_id: Field,
     pub quote: Field,
+    pub quote_span: Field,
     pub quotes: Field,
     pub keyphrase: Field,
     pub topic: Field,
 }
 
 /// Every field name the code relies on, with the kind it must have.
-pub const REQUIRED_FIELDS: [(&str, FieldKind); 24] = [
+pub const REQUIRED_FIELDS: [(&str, FieldKind); 25] = [
     ("article_id", FieldKind::Text),
     ("article_key", FieldKind::U64),
     ("passage", FieldKind::U64),
@@ -362,6 +363,7 @@ pub const REQUIRED_FIELDS: [(&str, FieldKind); 24] = [
     ("speaker", FieldKind::Text),
     ("speaker_id", FieldKind::Text),
     ("quote", FieldKind::Text),
+    ("quote_span", FieldKind::U64),
     ("quotes", FieldKind::Text),
     ("keyphrase", FieldKind::Text),
     ("topic", FieldKind::Text),
@@ -393,6 +395,7 @@ impl Fields {
             speaker: f("speaker")?,
             speaker_id: f("speaker_id")?,
             quote: f("quote")?,
+            quote_span: f("quote_span")?,
             quotes: f("quotes")?,
             keyphrase: f("keyphrase")?,
             topic: f("topic")?,

@@ -10,6 +10,7 @@ mod bm25f;
 mod counts;
 mod highlight;
 pub mod join;
+pub mod quoted;
 pub mod quotes;
 pub mod stopwords;
 pub mod topics;
@@ -152,6 +153,7 @@ pub fn parse_query(
         reason: e.to_string(),
     })?;
     let query = exclusions_apply_to_their_neighbours(query);
+    let query = quoted::answer_from_text(query, text, f.quote, f.text, "quote_span")?;
     Ok(join::join_article_fields(
         query,
         &[f.article_actor, f.keyphrase],
