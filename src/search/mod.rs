@@ -153,7 +153,7 @@ pub fn parse_query(
         reason: e.to_string(),
     })?;
     let query = exclusions_apply_to_their_neighbours(query);
-    let query = quoted::answer_from_text(query, text, f.quote, f.text, "quote_span")?;
+    let query = quoted::answer_from_text(query, text, f, &news.index.schema())?;
     Ok(join::join_article_fields(
         query,
         &[f.article_actor, f.keyphrase],

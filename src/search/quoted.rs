@@ -13,13 +13,11 @@ use tantivy::query::{
     Bm25Weight, BooleanQuery, EmptyScorer, EnableScoring, ExistsQuery, Explanation, PhraseQuery,
     Query, Scorer, TermQuery, Weight,
 };
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::{IndexRecordOption, Schema};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
 use crate::error::{Error, Result};
-
-/// The query field's name, as the schema declares it.
-const QUOTE: &str = "quote";
+use crate::schema::Fields;
 
 /// Turns each part of a parsed query that reads the `quote` field into a [`QuotedQuery`] over
 /// `text`, looking inside boolean queries. A word or an exact phrase can be asked for; other
@@ -28,16 +26,15 @@ const QUOTE: &str = "quote";
 pub fn answer_from_text(
     query: Box<dyn Query>,
     asked: &str,
-    quote: Field,
-    text: Field,
-    spans: &str,
+    fields: &Fields,
+    schema: &Schema,
 ) -> Result<Box<dyn Query>> {
     if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
         let mut clauses = Vec::with_capacity(boolean.clauses().len());
         for (occur, clause) in boolean.clauses() {
             clauses.push((
                 *occur,
-                answer_from_text(clause.box_clone(), asked, quote, text, spans)?,
+                answer_from_text(clause.box_clone(), asked, fields, schema)?,
             ));
         }
         return Ok(Box::new(BooleanQuery::with_minimum_required_clauses(
@@ -45,12 +42,14 @@ pub fn answer_from_text(
             boolean.get_minimum_number_should_match(),
         )));
     }
+    let (quote, text) = (fields.quote, fields.text);
+    let spans = schema.get_field_name(fields.quote_span);
     let mut reads_quote = false;
     query.query_terms(&mut |term: &Term, _| reads_quote |= term.field() == quote);
     // Ranges, prefixes and `quote:*` name their field without visiting terms; their debug
     // forms show it (`Term(field=20, …`, `Field(20)`, `field_name: "quote"`).
     let shown = format!("{query:?}");
-    if shown.contains(&format!("field_name: {QUOTE:?},")) {
+    if shown.contains(&format!("field_name: {:?},", schema.get_field_name(quote))) {
         return Ok(Box::new(ExistsQuery::new(spans.to_string(), false)));
     }
     if !reads_quote
