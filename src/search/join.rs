@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashSet;
 use tantivy::query::{
-    BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
+    BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
 use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
@@ -40,29 +40,18 @@ impl ArticleJoin {
 /// peace of articles that mention X anywhere. Parts that name no terms (ranges, regular
 /// expressions) are left as they are, so on these fields they match first passages only.
 pub fn join_article_fields(query: Box<dyn Query>, article_fields: &[Field]) -> Box<dyn Query> {
-    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
-        let clauses = boolean
-            .clauses()
-            .iter()
-            .map(|(occur, clause)| {
-                (
-                    *occur,
-                    join_article_fields(clause.box_clone(), article_fields),
-                )
-            })
-            .collect();
-        return Box::new(BooleanQuery::with_minimum_required_clauses(
-            clauses,
-            boolean.get_minimum_number_should_match(),
-        ));
-    }
-    let mut fields: Vec<Field> = Vec::new();
-    query.query_terms(&mut |term: &Term, _| fields.push(term.field()));
-    if !fields.is_empty() && fields.iter().all(|f| article_fields.contains(f)) {
-        Box::new(ArticleJoin::new(query))
-    } else {
-        query
-    }
+    let Ok(joined) = super::rewrite_parts(query, &mut |part| {
+        let mut fields: Vec<Field> = Vec::new();
+        part.query_terms(&mut |term: &Term, _| fields.push(term.field()));
+        Ok::<_, std::convert::Infallible>(
+            if !fields.is_empty() && fields.iter().all(|f| article_fields.contains(f)) {
+                Box::new(ArticleJoin::new(part))
+            } else {
+                part
+            },
+        )
+    });
+    joined
 }
 
 impl Query for ArticleJoin {

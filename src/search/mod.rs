@@ -160,6 +160,25 @@ pub fn parse_query(
     ))
 }
 
+/// A parsed query rebuilt with each part outside its boolean queries passed through `part`:
+/// the shared walk of the rewrites `parse_query` makes (quotes from the text, article joins).
+pub(crate) fn rewrite_parts<E>(
+    query: Box<dyn Query>,
+    part: &mut impl FnMut(Box<dyn Query>) -> std::result::Result<Box<dyn Query>, E>,
+) -> std::result::Result<Box<dyn Query>, E> {
+    let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
+        return part(query);
+    };
+    let mut clauses = Vec::with_capacity(boolean.clauses().len());
+    for (occur, clause) in boolean.clauses() {
+        clauses.push((*occur, rewrite_parts(clause.box_clone(), part)?));
+    }
+    Ok(Box::new(BooleanQuery::with_minimum_required_clauses(
+        clauses,
+        boolean.get_minimum_number_should_match(),
+    )))
+}
+
 /// tantivy's parser reads `a AND NOT b` as "a, and (not b)", and a boolean query of only
 /// exclusions matches nothing in tantivy (quickwit-oss/tantivy#2317), so the whole query found
 /// nothing. Such an exclusions-only part of a conjunction is lifted into it: "a, not b".

@@ -10,8 +10,8 @@ use tantivy::columnar::Column;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
-    Bm25Weight, BooleanQuery, EmptyScorer, EnableScoring, ExistsQuery, Explanation, PhraseQuery,
-    Query, Scorer, TermQuery, Weight,
+    Bm25Weight, EmptyScorer, EnableScoring, ExistsQuery, Explanation, PhraseQuery, Query, Scorer,
+    TermQuery, Weight,
 };
 use tantivy::schema::{IndexRecordOption, Schema};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
@@ -29,19 +29,16 @@ pub fn answer_from_text(
     fields: &Fields,
     schema: &Schema,
 ) -> Result<Box<dyn Query>> {
-    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
-        let mut clauses = Vec::with_capacity(boolean.clauses().len());
-        for (occur, clause) in boolean.clauses() {
-            clauses.push((
-                *occur,
-                answer_from_text(clause.box_clone(), asked, fields, schema)?,
-            ));
-        }
-        return Ok(Box::new(BooleanQuery::with_minimum_required_clauses(
-            clauses,
-            boolean.get_minimum_number_should_match(),
-        )));
-    }
+    super::rewrite_parts(query, &mut |part| answer_part(part, asked, fields, schema))
+}
+
+/// One part of a parsed query (not a boolean query): as it was, or read from the text.
+fn answer_part(
+    query: Box<dyn Query>,
+    asked: &str,
+    fields: &Fields,
+    schema: &Schema,
+) -> Result<Box<dyn Query>> {
     let (quote, text) = (fields.quote, fields.text);
     let spans = schema.get_field_name(fields.quote_span);
     let mut reads_quote = false;
