@@ -238,6 +238,8 @@ pub struct Keys {
     pub capitalised: bool,
     /// Starts with a lower-case letter: such a word almost never opens an entity.
     pub lowercase_initial: bool,
+    /// Has no letter at all (punctuation, figures): such a token almost never opens one either.
+    pub letterless: bool,
     /// Its upper- and lower-case letters, for telling all-capitals sentences.
     pub cases: (u32, u32),
 }
@@ -268,6 +270,7 @@ impl Keys {
             exact: hash(5, &norm),
             capitalised: norm.chars().next().is_some_and(char::is_uppercase),
             lowercase_initial: norm.chars().next().is_some_and(char::is_lowercase),
+            letterless: !norm.chars().any(char::is_alphabetic),
             cases: letter_cases(word),
         }
     }

@@ -463,12 +463,15 @@ fn add(scores: &mut [f32; LABELS], v: &[f32; LABELS]) {
 }
 
 /// A lower-case word outside an entity is tagged O without scoring: in CoNLL-2003 only 73 of
-/// 29,441 entities start with a lower-case letter, and such words are half of all tokens.
-/// Training still scores them (the model learns from their errors); on CoNLL-2003 dev the
-/// shortcut costs 0.0002 F1 and saves more than half the tagging time.
+/// 29,441 entities start with a lower-case letter, and such words are over half of all tokens.
+/// Nor does a token without letters (punctuation, figures) open one: 26 of 23,499 entities in
+/// CoNLL-2003 train ("1860 Munich"), against a fifth of all tokens. Training still scores
+/// them (the model learns from their errors). CoNLL-2003 dev F1: 0.9146 with both shortcuts,
+/// 0.9144 with the lower-case one alone, 0.9146 scoring every token; both together leave a
+/// quarter of the tokens (23%) to score.
 #[inline]
 pub(crate) fn forced_outside(key: &Keys, prev1: Label) -> bool {
-    key.lowercase_initial
+    (key.lowercase_initial || key.letterless)
         && !matches!(
             prev1.place(),
             Some(labels::Place::Begin | labels::Place::Inside)
@@ -511,6 +514,18 @@ pub(crate) fn best_label(scores: &[f32; LABELS], prev: Label, last: bool) -> Lab
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lower_case_and_letterless_tokens_open_no_entity() {
+        let inside = Label::new(Kind::Organisation, labels::Place::Begin);
+        for word in ["said", ",", "1,000", "(", "1987"] {
+            assert!(forced_outside(&Keys::of(word), Label::OUTSIDE), "{word}");
+            assert!(!forced_outside(&Keys::of(word), inside), "{word} inside");
+        }
+        for word in ["Reuters", "U.S.", "AT&T", "Élysée"] {
+            assert!(!forced_outside(&Keys::of(word), Label::OUTSIDE), "{word}");
+        }
+    }
 
     #[test]
     fn capital_sentences_tell_the_same_from_keys_as_from_words() {
