@@ -8,3 +8,4 @@ pub mod passages;
 pub mod quotes;
 pub mod tokens;
 pub mod topics;
+pub mod word_table;

@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use super::word_table::WordTable;
+
 const VOCABULARY: &str = include_str!("../../index_schema/topics.toml");
 const EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/topics.model");
 const MAGIC: &[u8; 8] = b"NDXTOP01";
@@ -57,41 +59,36 @@ pub fn vocabulary() -> &'static [Topic] {
 /// tantivy's simple tokenizer cuts them (runs of letters and digits).
 pub fn stems(text: &str) -> Vec<u64> {
     thread_local! {
-        /// Word (as written) → hash of its stem, or 0 for words the classifier skips; short
-        /// words inline in the table, so a lookup has no pointer to chase.
-        static HASHES: std::cell::RefCell<rustc_hash::FxHashMap<compact_str::CompactString, u64>> =
-            std::cell::RefCell::new(Default::default());
+        /// Word (as written) → hash of its stem, or 0 for words the classifier skips.
+        static HASHES: std::cell::RefCell<WordTable<u64>> =
+            std::cell::RefCell::new(WordTable::new(16));
     }
     HASHES.with(|cell| {
         let mut cache = cell.borrow_mut();
-        if cache.len() > 200_000 {
-            cache.clear();
-        }
         let mut out = Vec::with_capacity(text.len() / 6);
         let mut lower = String::new();
         for (from, to, _) in crate::schema::words::words(text) {
             let word = &text[from..to];
-            let h = match cache.get(word) {
-                Some(&h) => h,
-                None => {
-                    lower.clear();
-                    lower.extend(word.chars().flat_map(char::to_lowercase));
-                    let h = crate::schema::stem::with_stem(&lower, |t| {
-                        if t.len() > 1 && !t.bytes().all(|b| b.is_ascii_digit()) {
-                            hash(t)
-                        } else {
-                            0
-                        }
-                    });
-                    cache.insert(compact_str::CompactString::from(word), h);
-                    h
-                }
-            };
+            let h = cache.get_or_insert_with(word, || stem_hash(word, &mut lower));
             if h != 0 {
                 out.push(h);
             }
         }
         out
+    })
+}
+
+/// The hash of a word's lower-cased stem, or 0 for a word the classifier skips (one letter,
+/// or only digits). `lower` is scratch space.
+fn stem_hash(word: &str, lower: &mut String) -> u64 {
+    lower.clear();
+    lower.extend(word.chars().flat_map(char::to_lowercase));
+    crate::schema::stem::with_stem(lower, |t| {
+        if t.len() > 1 && !t.bytes().all(|b| b.is_ascii_digit()) {
+            hash(t)
+        } else {
+            0
+        }
     })
 }
 
@@ -242,10 +239,15 @@ fn argmax(s: &[f32]) -> usize {
 
 /// The classifier with the cue terms of the vocabulary.
 pub struct Classifier {
+    /// Tells this classifier's entries in the per-thread word cache from another's.
+    serial: usize,
     /// Vocabulary ids of the topics the trained model scores, in weight order.
     trained: Vec<String>,
-    /// Stem → its weight row and cue topics: one lookup per word of an article answers both.
-    stems: FxHashMap<u64, Stem>,
+    /// Stem hash → its index in `entries`.
+    slots: FxHashMap<u64, u32>,
+    /// What each stem the classifier knows means to it: weight row and cue topics, so one
+    /// lookup per word of an article answers both.
+    entries: Vec<Stem>,
     /// The model's weight rows, one after another (`model.topics.len()` each).
     rows: Vec<f32>,
     /// Vocabulary indices of the topics each cue stem names, one stem's after another.
@@ -259,6 +261,21 @@ struct Stem {
     row: Option<u32>,
     /// Its range in `cue_topics` (empty when it is no cue).
     cues: (u32, u32),
+}
+
+/// A word the classifier skips (one letter, or only digits), in the per-thread word cache.
+const SKIPPED: u32 = u32::MAX;
+/// A word that counts towards an article's length but that the classifier does not know.
+const UNKNOWN: u32 = u32::MAX - 1;
+
+/// An article's words as the classifier sees them.
+struct Tally {
+    /// Cue hits per vocabulary topic.
+    hits: Vec<u32>,
+    /// The trained model's raw score per trained topic.
+    raw: Vec<f32>,
+    /// Words counted (not skipped).
+    words: usize,
 }
 
 /// Cue hits per 100 words at which a topic counts fully.
@@ -277,6 +294,7 @@ impl Classifier {
     }
 
     pub fn new(model: Model) -> Classifier {
+        static SERIALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
         let mut cues: HashMap<u64, Vec<usize>> = HashMap::new();
         for (i, topic) in vocabulary().iter().enumerate() {
             for cue in &topic.cues {
@@ -285,18 +303,16 @@ impl Classifier {
                 }
             }
         }
-        let mut stems: FxHashMap<u64, Stem> = FxHashMap::default();
+        let mut slots: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut entries = Vec::new();
         let mut rows = Vec::with_capacity(model.weights.len() * model.topics.len());
         for (&h, w) in &model.weights {
-            let at = rows.len() as u32;
+            slots.insert(h, entries.len() as u32);
+            entries.push(Stem {
+                row: Some(rows.len() as u32),
+                cues: (0, 0),
+            });
             rows.extend_from_slice(w);
-            stems.insert(
-                h,
-                Stem {
-                    row: Some(at),
-                    cues: (0, 0),
-                },
-            );
         }
         let mut cue_topics = Vec::new();
         for (h, topics) in cues {
@@ -305,56 +321,82 @@ impl Classifier {
                 (cue_topics.len() + topics.len()) as u32,
             );
             cue_topics.extend(topics);
-            stems
-                .entry(h)
-                .or_insert(Stem {
+            let at = *slots.entry(h).or_insert_with(|| {
+                entries.push(Stem {
                     row: None,
                     cues: (0, 0),
-                })
-                .cues = range;
+                });
+                entries.len() as u32 - 1
+            });
+            entries[at as usize].cues = range;
         }
         Classifier {
+            serial: SERIALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             trained: model.topics,
-            stems,
+            slots,
+            entries,
             rows,
             cue_topics,
         }
     }
 
-    /// The cue hits per vocabulary topic and the classifier's raw scores per trained topic.
-    fn tally(&self, features: &[u64]) -> (Vec<u32>, Vec<f32>) {
+    /// Reads the words of `texts` (headline and body): one cached lookup per word gives its
+    /// entry, so an article costs no stemming or hashing of known words.
+    fn tally(&self, texts: [&str; 2]) -> Tally {
+        thread_local! {
+            /// Word as written → its entry in one classifier's `entries`, or [`SKIPPED`] or
+            /// [`UNKNOWN`]; the serial says which classifier filled it.
+            static ENTRIES: std::cell::RefCell<(usize, WordTable<u32>)> =
+                std::cell::RefCell::new((0, WordTable::new(16)));
+        }
         let k = self.trained.len();
-        let mut hits = vec![0u32; vocabulary().len()];
-        let mut raw = vec![0f32; k];
-        for f in features {
-            let Some(stem) = self.stems.get(f) else {
-                continue;
-            };
-            if let Some(at) = stem.row {
-                let at = at as usize;
-                for (s, w) in raw.iter_mut().zip(&self.rows[at..at + k]) {
-                    *s += w;
+        let mut tally = Tally {
+            hits: vec![0u32; vocabulary().len()],
+            raw: vec![0f32; k],
+            words: 0,
+        };
+        ENTRIES.with(|cell| {
+            let (serial, cache) = &mut *cell.borrow_mut();
+            if *serial != self.serial {
+                cache.clear();
+                *serial = self.serial;
+            }
+            let mut lower = String::new();
+            for text in texts {
+                for (from, to, _) in crate::schema::words::words(text) {
+                    let word = &text[from..to];
+                    let at = cache.get_or_insert_with(word, || match stem_hash(word, &mut lower) {
+                        0 => SKIPPED,
+                        h => self.slots.get(&h).copied().unwrap_or(UNKNOWN),
+                    });
+                    if at == SKIPPED {
+                        continue;
+                    }
+                    tally.words += 1;
+                    let Some(stem) = self.entries.get(at as usize) else {
+                        continue;
+                    };
+                    if let Some(row) = stem.row {
+                        let row = row as usize;
+                        for (s, w) in tally.raw.iter_mut().zip(&self.rows[row..row + k]) {
+                            *s += w;
+                        }
+                    }
+                    for &t in &self.cue_topics[stem.cues.0 as usize..stem.cues.1 as usize] {
+                        tally.hits[t] += 1;
+                    }
                 }
             }
-            for &t in &self.cue_topics[stem.cues.0 as usize..stem.cues.1 as usize] {
-                hits[t] += 1;
-            }
-        }
-        (hits, raw)
+        });
+        tally
     }
 
     /// The topics of an article, best first, each with a score in 0..1.
     pub fn assign(&self, title: &str, body: &str) -> Vec<Assigned> {
-        let mut features = stems(title);
-        features.extend(stems(body));
-        self.assign_features(&features)
-    }
-
-    fn assign_features(&self, features: &[u64]) -> Vec<Assigned> {
         let vocab = vocabulary();
-        let (hits, raw) = self.tally(features);
+        let Tally { hits, raw, words } = self.tally([title, body]);
         // Cue terms: density per 100 words, full at CUE_DENSITY.
-        let words = features.len().max(1) as f32;
+        let words = words.max(1) as f32;
         let cue: Vec<f32> = hits
             .iter()
             .map(|h| (*h as f32 * 100.0 / words / CUE_DENSITY).min(1.0))
@@ -394,9 +436,7 @@ impl Classifier {
 
     /// The classifier's best topic (no cue terms), for accuracy against a labelled collection.
     pub fn best_of(&self, title: &str, body: &str) -> Option<String> {
-        let mut features = stems(title);
-        features.extend(stems(body));
-        let (_, raw) = self.tally(&features);
+        let raw = self.tally([title, body]).raw;
         (!self.trained.is_empty()).then(|| self.trained[argmax(&raw)].clone())
     }
 }

@@ -1,0 +1,139 @@
+//! A per-thread table from words (as written) to small values, one cache line per lookup.
+//!
+//! Extraction looks every word of an article up in tables of what it has already worked out
+//! about that word. Those tables outgrow the core's cache, so a lookup's cost is its memory
+//! loads: a hash map's control bytes, then its slot, then the key it points to. Here the word
+//! and its value sit inline in one aligned 32-byte slot, fixed by the word's hash; a word met
+//! later in the same slot takes it over. News vocabulary is Zipfian, so the frequent words keep
+//! their slots, and a word pushed out is only worked out again.
+
+/// Longest word (in bytes) a slot holds; longer words are not kept.
+pub const MAX_WORD: usize = 23;
+
+/// A word as a slot holds it: its length, then its bytes zero-padded, compared in one go.
+type Key = [u8; MAX_WORD + 1];
+
+/// The key of an empty slot: no word has 255 bytes here.
+const EMPTY: Key = [u8::MAX; MAX_WORD + 1];
+
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct Slot<V> {
+    key: Key,
+    value: V,
+}
+
+/// A direct-mapped table of `2^bits` slots from short words to values of up to 8 bytes.
+pub struct WordTable<V: Copy + Default> {
+    slots: Vec<Slot<V>>,
+    bits: u32,
+}
+
+impl<V: Copy + Default> WordTable<V> {
+    /// A table of `2^bits` slots (32 bytes each), allocated on first insert.
+    pub fn new(bits: u32) -> WordTable<V> {
+        const {
+            assert!(
+                std::mem::size_of::<Slot<V>>() == 32,
+                "values of up to 8 bytes"
+            )
+        };
+        WordTable {
+            slots: Vec::new(),
+            bits,
+        }
+    }
+
+    /// The value kept for `word`, if it holds its slot.
+    #[inline]
+    pub fn get(&self, word: &str) -> Option<V> {
+        let (key, at) = self.key(word)?;
+        let slot = self.slots.get(at)?;
+        (slot.key == key).then_some(slot.value)
+    }
+
+    /// Keeps `value` for `word` (a word over [`MAX_WORD`] bytes is not kept).
+    pub fn insert(&mut self, word: &str, value: V) {
+        let Some((key, at)) = self.key(word) else {
+            return;
+        };
+        if self.slots.is_empty() {
+            let empty = Slot {
+                key: EMPTY,
+                value: V::default(),
+            };
+            self.slots = vec![empty; 1 << self.bits];
+        }
+        self.slots[at] = Slot { key, value };
+    }
+
+    /// The value kept for `word`, or `make`'s, then kept.
+    #[inline]
+    pub fn get_or_insert_with(&mut self, word: &str, make: impl FnOnce() -> V) -> V {
+        match self.get(word) {
+            Some(v) => v,
+            None => {
+                let v = make();
+                self.insert(word, v);
+                v
+            }
+        }
+    }
+
+    /// Forgets every word.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+    }
+
+    /// The word as a slot key, and its slot number; `None` for a longer word.
+    #[inline]
+    fn key(&self, word: &str) -> Option<(Key, usize)> {
+        if word.len() > MAX_WORD {
+            return None;
+        }
+        let mut key = [0u8; MAX_WORD + 1];
+        key[0] = word.len() as u8;
+        key[1..=word.len()].copy_from_slice(word.as_bytes());
+        let lane = |i: usize| u64::from_le_bytes(key[i * 8..i * 8 + 8].try_into().unwrap());
+        let h = (lane(0) ^ lane(1).rotate_left(21) ^ lane(2).rotate_left(42))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        Some((key, (h >> (64 - self.bits)) as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many more words than slots, and words too long to keep: every answer is the word's own
+    /// value or nothing.
+    #[test]
+    fn a_lookup_answers_only_with_its_own_words_value() {
+        let mut table: WordTable<u32> = WordTable::new(6);
+        let words: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
+        let value = |w: &str| w[1..].parse::<u32>().unwrap();
+        for w in &words {
+            table.insert(w, value(w));
+        }
+        let mut kept = 0;
+        for w in &words {
+            if let Some(v) = table.get(w) {
+                assert_eq!(v, value(w), "{w}");
+                kept += 1;
+            }
+        }
+        assert!(kept > 0 && kept <= 64, "{kept} words kept in 64 slots");
+        assert_eq!(table.get("w"), None);
+        assert_eq!(table.get(""), None);
+        let long = "a".repeat(MAX_WORD + 1);
+        table.insert(&long, 7);
+        assert_eq!(table.get(&long), None);
+        let longest = "b".repeat(MAX_WORD);
+        table.insert(&longest, 9);
+        assert_eq!(table.get(&longest), Some(9));
+        assert_eq!(table.get_or_insert_with("é", || 3), 3);
+        assert_eq!(table.get("é"), Some(3));
+        table.clear();
+        assert_eq!(table.get(&longest), None);
+    }
+}
