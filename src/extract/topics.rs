@@ -92,6 +92,18 @@ fn stem_hash(word: &str, lower: &mut String) -> u64 {
     })
 }
 
+/// Starts loading the cache line that holds `value`.
+#[inline]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is only a hint: it reads nothing and cannot fault, and SSE is part
+        // of every x86_64 CPU.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>()) };
+    }
+}
+
 fn hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -243,30 +255,38 @@ pub struct Classifier {
     serial: usize,
     /// Vocabulary ids of the topics the trained model scores, in weight order.
     trained: Vec<String>,
-    /// Stem hash → its index in `entries`.
-    slots: FxHashMap<u64, u32>,
-    /// What each stem the classifier knows means to it: weight row and cue topics, so one
-    /// lookup per word of an article answers both.
-    entries: Vec<Stem>,
+    /// Stem hash → what the stem means to the classifier.
+    stems: FxHashMap<u64, Stem>,
     /// The model's weight rows, one after another (`model.topics.len()` each).
     rows: Vec<f32>,
     /// Vocabulary indices of the topics each cue stem names, one stem's after another.
-    cue_topics: Vec<usize>,
+    cue_topics: Vec<u16>,
 }
 
-/// What one stem means to the classifier.
-#[derive(Debug, Clone, Copy)]
+/// What one stem means to the classifier, in 8 bytes so that it sits in the word cache's slot
+/// beside the word: one lookup per word of an article answers weights and cues both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stem {
-    /// Where its weights start in `rows`, if the model has any.
-    row: Option<u32>,
+    /// Where its weights start in `rows`, or [`NO_ROW`], or [`SKIPPED`] for a word the
+    /// classifier skips (one letter, or only digits).
+    row: u32,
     /// Its range in `cue_topics` (empty when it is no cue).
-    cues: (u32, u32),
+    cues: (u16, u16),
 }
 
-/// A word the classifier skips (one letter, or only digits), in the per-thread word cache.
-const SKIPPED: u32 = u32::MAX;
-/// A word that counts towards an article's length but that the classifier does not know.
-const UNKNOWN: u32 = u32::MAX - 1;
+/// A stem without weights.
+const NO_ROW: u32 = u32::MAX;
+const SKIPPED: u32 = u32::MAX - 1;
+
+impl Default for Stem {
+    /// A word that counts towards an article's length, and no more.
+    fn default() -> Stem {
+        Stem {
+            row: NO_ROW,
+            cues: (0, 0),
+        }
+    }
+}
 
 /// An article's words as the classifier sees them.
 struct Tally {
@@ -277,6 +297,9 @@ struct Tally {
     /// Words counted (not skipped).
     words: usize,
 }
+
+/// How many words ahead the word cache's slots are prefetched (the weight rows, half as far).
+const LOOKAHEAD: usize = 8;
 
 /// Cue hits per 100 words at which a topic counts fully.
 const CUE_DENSITY: f32 = 1.5;
@@ -303,38 +326,26 @@ impl Classifier {
                 }
             }
         }
-        let mut slots: FxHashMap<u64, u32> = FxHashMap::default();
-        let mut entries = Vec::new();
+        let mut stems: FxHashMap<u64, Stem> = FxHashMap::default();
         let mut rows = Vec::with_capacity(model.weights.len() * model.topics.len());
         for (&h, w) in &model.weights {
-            slots.insert(h, entries.len() as u32);
-            entries.push(Stem {
-                row: Some(rows.len() as u32),
-                cues: (0, 0),
-            });
+            let row = rows.len() as u32;
+            stems.insert(h, Stem { row, cues: (0, 0) });
             rows.extend_from_slice(w);
         }
         let mut cue_topics = Vec::new();
         for (h, topics) in cues {
             let range = (
-                cue_topics.len() as u32,
-                (cue_topics.len() + topics.len()) as u32,
+                cue_topics.len() as u16,
+                (cue_topics.len() + topics.len()) as u16,
             );
-            cue_topics.extend(topics);
-            let at = *slots.entry(h).or_insert_with(|| {
-                entries.push(Stem {
-                    row: None,
-                    cues: (0, 0),
-                });
-                entries.len() as u32 - 1
-            });
-            entries[at as usize].cues = range;
+            cue_topics.extend(topics.into_iter().map(|t| t as u16));
+            stems.entry(h).or_default().cues = range;
         }
         Classifier {
             serial: SERIALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             trained: model.topics,
-            slots,
-            entries,
+            stems,
             rows,
             cue_topics,
         }
@@ -344,9 +355,9 @@ impl Classifier {
     /// entry, so an article costs no stemming or hashing of known words.
     fn tally(&self, texts: [&str; 2]) -> Tally {
         thread_local! {
-            /// Word as written → its entry in one classifier's `entries`, or [`SKIPPED`] or
-            /// [`UNKNOWN`]; the serial says which classifier filled it.
-            static ENTRIES: std::cell::RefCell<(usize, WordTable<u32>)> =
+            /// Word as written → what its stem means to one classifier; the serial says
+            /// which classifier filled it.
+            static STEMS: std::cell::RefCell<(usize, WordTable<Stem>)> =
                 std::cell::RefCell::new((0, WordTable::new(16)));
         }
         let k = self.trained.len();
@@ -355,35 +366,49 @@ impl Classifier {
             raw: vec![0f32; k],
             words: 0,
         };
-        ENTRIES.with(|cell| {
+        STEMS.with(|cell| {
             let (serial, cache) = &mut *cell.borrow_mut();
             if *serial != self.serial {
                 cache.clear();
                 *serial = self.serial;
             }
             let mut lower = String::new();
+            let mut words = Vec::new();
             for text in texts {
-                for (from, to, _) in crate::schema::words::words(text) {
-                    let word = &text[from..to];
-                    let at = cache.get_or_insert_with(word, || match stem_hash(word, &mut lower) {
-                        0 => SKIPPED,
-                        h => self.slots.get(&h).copied().unwrap_or(UNKNOWN),
-                    });
-                    if at == SKIPPED {
+                words.clear();
+                words
+                    .extend(crate::schema::words::words(text).map(|(from, to, _)| &text[from..to]));
+                for (i, &word) in words.iter().enumerate() {
+                    // The cache and the weights are larger than the core's cache: a lookup is a
+                    // wait on memory, so what the words ahead need is asked for before it is
+                    // read, their slots first, then (once those are in) their weight rows.
+                    if let Some(ahead) = words.get(i + LOOKAHEAD) {
+                        cache.prefetch(ahead);
+                    }
+                    if let Some(stem) = words.get(i + LOOKAHEAD / 2).and_then(|w| cache.get(w)) {
+                        if let Some(row) = self.rows.get(stem.row as usize) {
+                            prefetch(row);
+                        }
+                    }
+                    let stem =
+                        cache.get_or_insert_with(word, || match stem_hash(word, &mut lower) {
+                            0 => Stem {
+                                row: SKIPPED,
+                                cues: (0, 0),
+                            },
+                            h => self.stems.get(&h).copied().unwrap_or_default(),
+                        });
+                    if stem.row == SKIPPED {
                         continue;
                     }
                     tally.words += 1;
-                    let Some(stem) = self.entries.get(at as usize) else {
-                        continue;
-                    };
-                    if let Some(row) = stem.row {
-                        let row = row as usize;
-                        for (s, w) in tally.raw.iter_mut().zip(&self.rows[row..row + k]) {
+                    if let Some(row) = self.rows.get(stem.row as usize..stem.row as usize + k) {
+                        for (s, w) in tally.raw.iter_mut().zip(row) {
                             *s += w;
                         }
                     }
-                    for &t in &self.cue_topics[stem.cues.0 as usize..stem.cues.1 as usize] {
-                        tally.hits[t] += 1;
+                    for &t in &self.cue_topics[usize::from(stem.cues.0)..usize::from(stem.cues.1)] {
+                        tally.hits[usize::from(t)] += 1;
                     }
                 }
             }
@@ -444,6 +469,16 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word cache holds a stem's cue range and topics in 16 bits each.
+    #[test]
+    fn cue_ranges_fit_in_sixteen_bits() {
+        let c = Classifier::embedded();
+        assert!(c.cue_topics.len() < usize::from(u16::MAX));
+        assert!(vocabulary().len() < usize::from(u16::MAX));
+        let cues = c.stems.values().filter(|s| s.cues.1 > s.cues.0).count();
+        assert!(cues > 100, "{cues} cue stems");
+    }
 
     #[test]
     fn vocabulary_has_the_news_topics() {
