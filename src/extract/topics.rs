@@ -92,18 +92,6 @@ fn stem_hash(word: &str, lower: &mut String) -> u64 {
     })
 }
 
-/// Starts loading the cache line that holds `value`.
-#[inline]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch is only a hint: it reads nothing and cannot fault, and SSE is part
-        // of every x86_64 CPU.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>()) };
-    }
-}
-
 fn hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -387,7 +375,7 @@ impl Classifier {
                     }
                     if let Some(stem) = words.get(i + LOOKAHEAD / 2).and_then(|w| cache.get(w)) {
                         if let Some(row) = self.rows.get(stem.row as usize) {
-                            prefetch(row);
+                            super::word_table::prefetch(row);
                         }
                     }
                     let stem =

@@ -56,12 +56,8 @@ impl<V: Copy + Default> WordTable<V> {
     /// rather than one after another: issued a few words ahead of [`WordTable::get`].
     #[inline]
     pub fn prefetch(&self, word: &str) {
-        #[cfg(target_arch = "x86_64")]
         if let Some(slot) = self.key(word).and_then(|(_, at)| self.slots.get(at)) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: a prefetch is only a hint: it reads nothing and cannot fault, and SSE is
-            // part of every x86_64 CPU.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot<V>).cast::<i8>()) };
+            prefetch(slot);
         }
     }
 
@@ -111,6 +107,18 @@ impl<V: Copy + Default> WordTable<V> {
         let h = (lane(0) ^ lane(1).rotate_left(21) ^ lane(2).rotate_left(42))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
         Some((key, (h >> (64 - self.bits)) as usize))
+    }
+}
+
+/// Starts loading the cache line that holds `value`.
+#[inline]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is only a hint: it reads nothing and cannot fault, and SSE is part
+        // of every x86_64 CPU.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>()) };
     }
 }
 
