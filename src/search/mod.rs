@@ -8,6 +8,7 @@ pub mod actors;
 pub mod articles;
 mod bm25f;
 mod counts;
+mod field_union;
 mod highlight;
 pub mod join;
 pub mod quoted;
@@ -470,7 +471,8 @@ fn rank(
 /// Passages in rank order, with their scores when ranked by relevance.
 type Ranked = Vec<(Option<f32>, DocAddress)>;
 
-/// The user's query narrowed by dates, sources and actors.
+/// The user's query narrowed by dates, sources and actors, its small unions made cheap to
+/// skip through (see [`field_union`]).
 pub(crate) fn with_filters(
     news: &NewsIndex,
     query: Box<dyn Query>,
@@ -526,11 +528,12 @@ pub(crate) fn with_filters(
             Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
         ));
     }
-    if clauses.len() == 1 {
+    let query = if clauses.len() == 1 {
         clauses.pop().map(|(_, q)| q).unwrap_or(query_all())
     } else {
         Box::new(BooleanQuery::new(clauses))
-    }
+    };
+    field_union::merge_small_unions(query)
 }
 
 /// The values of a fast text field over the passages `request` matches, as
