@@ -138,10 +138,15 @@ struct MergedUnion {
 
 impl MergedUnion {
     fn new(parts: Vec<Box<dyn Scorer>>) -> MergedUnion {
-        let doc = parts.iter().map(|p| p.doc()).min().unwrap_or(TERMINATED);
-        MergedUnion { parts, doc }
+        let mut union = MergedUnion {
+            parts,
+            doc: TERMINATED,
+        };
+        union.settle();
+        union
     }
 
+    /// Puts the union on the smallest document of its parts.
     fn settle(&mut self) -> DocId {
         self.doc = self
             .parts
