@@ -81,47 +81,90 @@ pub fn hits(news: &NewsIndex, searcher: &Searcher, q: &BenchQuery) -> Result<u64
     search::matched_articles(news, searcher, &q.request)
 }
 
-/// Times every query `repeat` times after one warm-up run; the result is per class.
-pub fn measure(
-    news: &NewsIndex,
-    searcher: &Searcher,
-    queries: &[BenchQuery],
-    repeat: usize,
-) -> Result<BTreeMap<Class, ClassLatency>> {
-    time_each(
-        queries,
-        repeat,
-        |q| hits(news, searcher, q),
-        |q| run_one(news, searcher, q),
-    )
+/// newsdex as [`time_in_turns`] times it: every class of the mix.
+pub fn engine<'a>(news: &'a NewsIndex, searcher: &'a Searcher) -> Engine<'a> {
+    Engine {
+        answers: |_| true,
+        count: Box::new(move |q| hits(news, searcher, q)),
+        run: Box::new(move |q| run_one(news, searcher, q)),
+    }
 }
 
-/// For each query: what it matches (`count`, untimed), one warm-up `run`, then `repeat` timed
-/// runs; summarised per class. Every engine of a bench is timed through this.
-pub fn time_each<'a>(
-    queries: impl IntoIterator<Item = &'a BenchQuery>,
+/// One engine timed by [`time_in_turns`].
+pub struct Engine<'a> {
+    /// Whether it answers a query (peers answer the text classes).
+    pub answers: fn(&BenchQuery) -> bool,
+    /// What a query matches, counted apart from the timed runs.
+    pub count: PerQuery<'a, u64>,
+    /// The job timed.
+    pub run: PerQuery<'a, ()>,
+}
+
+/// Something an engine does with one query.
+pub type PerQuery<'a, T> = Box<dyn FnMut(&BenchQuery) -> Result<T> + 'a>;
+
+/// For each query, every engine that answers it: what it matches (untimed) and one warm-up run;
+/// then `repeat` rounds in which each of those engines runs it once, timed. The result is per
+/// engine, per class. Engines timed one after another, a minute apart, measured this machine's
+/// drift as much as themselves (newsdex's fastest class took 0.044 ms in one bench and 0.077 ms
+/// in the next); timed in turns, every engine meets the same machine on each query.
+pub fn time_in_turns(
+    queries: &[BenchQuery],
     repeat: usize,
-    mut count: impl FnMut(&BenchQuery) -> Result<u64>,
-    mut run: impl FnMut(&BenchQuery) -> Result<()>,
-) -> Result<BTreeMap<Class, ClassLatency>> {
-    let mut by_class: BTreeMap<Class, (Vec<Vec<f64>>, Vec<u64>)> = BTreeMap::new();
+    engines: &mut [Engine<'_>],
+) -> Result<Vec<BTreeMap<Class, ClassLatency>>> {
+    type Samples = BTreeMap<Class, (Vec<Vec<f64>>, Vec<u64>)>;
+    let mut by_engine: Vec<Samples> = engines.iter().map(|_| Samples::new()).collect();
     for q in queries {
-        let matched = count(q)?;
-        run(q)?;
-        let mut samples = Vec::with_capacity(repeat);
-        for _ in 0..repeat.max(1) {
-            let started = Instant::now();
-            run(q)?;
-            samples.push(started.elapsed().as_secs_f64() * 1e3);
+        let mut timed = Vec::new();
+        for (i, engine) in engines.iter_mut().enumerate() {
+            if (engine.answers)(q) {
+                let matched = (engine.count)(q)?;
+                (engine.run)(q)?;
+                timed.push((i, matched, Vec::with_capacity(repeat)));
+            }
         }
-        let entry = by_class.entry(q.class).or_default();
-        entry.0.push(samples);
-        entry.1.push(matched);
+        for _ in 0..repeat.max(1) {
+            for (i, _, samples) in &mut timed {
+                let started = Instant::now();
+                (engines[*i].run)(q)?;
+                samples.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        for (i, matched, samples) in timed {
+            let entry = by_engine[i].entry(q.class).or_default();
+            entry.0.push(samples);
+            entry.1.push(matched);
+        }
     }
-    Ok(by_class
+    Ok(by_engine
         .into_iter()
-        .map(|(c, (s, h))| (c, summarise(&s, &h)))
+        .map(|by_class| {
+            by_class
+                .into_iter()
+                .map(|(c, (s, h))| (c, summarise(&s, &h)))
+                .collect()
+        })
         .collect())
+}
+
+/// [`time_in_turns`] for one engine that answers the text queries (ripgrep).
+pub fn time_text_queries<'a>(
+    queries: &[BenchQuery],
+    repeat: usize,
+    count: impl FnMut(&BenchQuery) -> Result<u64> + 'a,
+    run: impl FnMut(&BenchQuery) -> Result<()> + 'a,
+) -> Result<BTreeMap<Class, ClassLatency>> {
+    let mut engine = Engine {
+        answers: |q| q.class.is_text(),
+        count: Box::new(count),
+        run: Box::new(run),
+    };
+    Ok(
+        time_in_turns(queries, repeat, std::slice::from_mut(&mut engine))?
+            .pop()
+            .unwrap_or_default(),
+    )
 }
 
 /// Queries per second with `threads` threads running the whole mix `rounds` times between them.
@@ -175,5 +218,53 @@ mod tests {
         let c = summarise(&[vec![1.0, 1.0], vec![4.0, 4.0]], &[2, 4]);
         assert!((c.geomean_ms - 2.0).abs() < 1e-9);
         assert_eq!(c.mean_hits, 3.0);
+    }
+
+    /// Two engines, one answering the text queries only: each is counted and warmed once per
+    /// query it answers, then timed `repeat` times, taking turns; none sees the other's queries.
+    #[test]
+    fn engines_take_turns_on_the_queries_they_answer() {
+        use super::super::queries::Shape;
+        let query = |class, word: &str| BenchQuery {
+            class,
+            shape: Shape::Term(word.to_string()),
+            request: search::Request::default(),
+        };
+        let mix = [
+            query(Class::RareTerm, "a"),
+            query(Class::ActorCounts, "b"),
+            query(Class::CommonTerm, "c"),
+        ];
+        let order = std::cell::RefCell::new(Vec::new());
+        let engine = |name: &'static str, answers: fn(&BenchQuery) -> bool| Engine {
+            answers,
+            count: Box::new(move |q: &BenchQuery| Ok(q.shape.tantivy().len() as u64 + 1)),
+            run: Box::new({
+                let order = &order;
+                move |q: &BenchQuery| {
+                    order.borrow_mut().push(format!("{name}:{}", q.shape.tantivy()));
+                    Ok(())
+                }
+            }),
+        };
+        let mut engines = [engine("all", |_| true), engine("text", |q| q.class.is_text())];
+        let timed = time_in_turns(&mix, 2, &mut engines).unwrap();
+        drop(engines);
+        let order = order.into_inner();
+        // Per query: each engine's warm-up, then two rounds in turn.
+        assert_eq!(
+            order[..6],
+            ["all:a", "text:a", "all:a", "text:a", "all:a", "text:a"].map(String::from)
+        );
+        assert_eq!(order[6..9], ["all:b", "all:b", "all:b"].map(String::from));
+        assert_eq!(order.len(), 15);
+        let classes = |t: &BTreeMap<Class, ClassLatency>| t.keys().copied().collect::<Vec<_>>();
+        assert_eq!(
+            classes(&timed[0]),
+            [Class::RareTerm, Class::CommonTerm, Class::ActorCounts]
+        );
+        assert_eq!(classes(&timed[1]), [Class::RareTerm, Class::CommonTerm]);
+        assert_eq!(timed[1][&Class::RareTerm].queries, 1);
+        assert_eq!(timed[1][&Class::RareTerm].mean_hits, 2.0);
     }
 }

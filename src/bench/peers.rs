@@ -21,7 +21,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
-use super::latency::{time_each, ClassLatency};
+use super::latency::{time_text_queries, ClassLatency, Engine};
 use super::queries::{BenchQuery, Class};
 use crate::archive::{self, FieldMap, Record};
 use crate::error::Result;
@@ -191,17 +191,19 @@ impl RawTantivy {
         Ok(count as u64)
     }
 
-    /// Latency per class of the text queries, measured as [`super::latency::measure`] does.
-    pub fn latency(
-        &self,
-        queries: &[BenchQuery],
-        repeat: usize,
-    ) -> Result<BTreeMap<Class, ClassLatency>> {
-        let reader = self.index.reader()?;
-        let searcher = reader.searcher();
+    /// This index as [`super::latency::time_in_turns`] times it: the text queries.
+    pub fn engine(&self) -> Result<Engine<'_>> {
+        let searcher = self.index.reader()?.searcher();
         let parser = self.parser(true);
-        let top10 = |q: &BenchQuery| self.top10(&searcher, &parser, &q.shape.tantivy());
-        time_each(text_queries(queries), repeat, top10, |q| top10(q).map(drop))
+        let (searcher_for_runs, parser_for_runs) = (searcher.clone(), parser.clone());
+        Ok(Engine {
+            answers: |q| q.class.is_text(),
+            count: Box::new(move |q| self.top10(&searcher, &parser, &q.shape.tantivy())),
+            run: Box::new(move |q| {
+                self.top10(&searcher_for_runs, &parser_for_runs, &q.shape.tantivy())
+                    .map(drop)
+            }),
+        })
     }
 
     /// Article ids for an OR query of `words`, best first, at most `depth`.
@@ -275,7 +277,7 @@ pub fn ripgrep(roots: &[PathBuf], queries: &[BenchQuery], repeat: usize) -> Peer
             .filter_map(|l| l.trim().parse::<u64>().ok())
             .sum())
     };
-    let result = time_each(text_queries(&runnable), repeat, rg, |q| rg(q).map(drop));
+    let result = time_text_queries(&runnable, repeat, rg, |q| rg(q).map(drop));
     match result {
         Ok(latency) => report.latency = latency,
         Err(e) => report.skipped = Some(e.to_string()),
@@ -318,11 +320,6 @@ pub fn tantivy_cli_process_ms(index_dir: &Path, queries: &[&BenchQuery]) -> Opti
     }
     samples.sort_by(f64::total_cmp);
     (!samples.is_empty()).then(|| super::latency::quantile(&samples, 0.5))
-}
-
-/// The text classes of the mix: the ones every peer answers.
-fn text_queries(queries: &[BenchQuery]) -> impl Iterator<Item = &BenchQuery> {
-    queries.iter().filter(|q| q.class.is_text())
 }
 
 #[cfg(feature = "peers")]
@@ -418,19 +415,14 @@ mod fts5 {
                 .map_err(sql)
         }
 
-        /// Latency per class of the text queries; hits are counted apart (a `count(*)` is not
-        /// the job timed).
-        pub fn latency(
-            &self,
-            queries: &[BenchQuery],
-            repeat: usize,
-        ) -> Result<BTreeMap<Class, ClassLatency>> {
-            time_each(
-                text_queries(queries),
-                repeat,
-                |q| self.count(&q.shape),
-                |q| self.top10(&q.shape),
-            )
+        /// This database as [`crate::bench::latency::time_in_turns`] times it: the text
+        /// queries; hits are counted apart (a `count(*)` is not the job timed).
+        pub fn engine(&self) -> Engine<'_> {
+            Engine {
+                answers: |q| q.class.is_text(),
+                count: Box::new(|q| self.count(&q.shape)),
+                run: Box::new(|q| self.top10(&q.shape)),
+            }
         }
 
         /// Article ids for an OR query of `words`, best first, at most `depth`.

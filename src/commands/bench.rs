@@ -265,11 +265,30 @@ fn run_one(
     let news = NewsIndex::open(&index_dir)?;
     let searcher = news.searcher()?;
     let mix = queries::derive(&news, &searcher, args.per_class, args.seed)?;
+    let mut in_process = if args.peers {
+        InProcess::build(args, threads, &slug, roots, &raw_earlier)?
+    } else {
+        InProcess::default()
+    };
     progress(
         args,
-        &format!("timing {} queries × {} runs", mix.len(), args.repeat),
+        &format!(
+            "timing {} queries × {} runs{}",
+            mix.len(),
+            args.repeat,
+            if args.peers {
+                ", in turns with the peers that run in this process"
+            } else {
+                ""
+            }
+        ),
     );
-    let latency = latency::measure(&news, &searcher, &mix, args.repeat)?;
+    let mut engines = vec![latency::engine(&news, &searcher)];
+    engines.extend(in_process.engines()?);
+    let mut latencies = latency::time_in_turns(&mix, args.repeat, &mut engines)?;
+    drop(engines);
+    let latency = latencies.remove(0);
+    in_process.latencies = latencies;
     let queries_per_sec = latency::throughput(&news, &searcher, &mix, args.concurrency, 3)?;
     let process_p50_ms = time_processes(&index_dir, &mix, args.processes)?;
     let judge = |whole_articles| -> anyhow::Result<Option<Quality>> {
@@ -285,7 +304,7 @@ fn run_one(
 
     let mut peer_reports = Vec::new();
     if args.peers {
-        peer_reports = run_peers(args, threads, &slug, roots, &mix, test, &raw_earlier)?;
+        peer_reports = run_peers(args, threads, &slug, roots, &mix, test, in_process)?;
     }
     if !args.keep {
         let _ = std::fs::remove_dir_all(&index_dir);
@@ -324,6 +343,60 @@ fn text_geomean(latency: &BTreeMap<Class, ClassLatency>) -> f64 {
     }
 }
 
+/// The peers that run in this process (raw tantivy, and FTS5 when built in), built before any
+/// query is timed so that newsdex and they are timed in turns ([`latency::time_in_turns`]).
+#[derive(Default)]
+struct InProcess {
+    raw: Option<(RawTantivy, IndexRun)>,
+    #[cfg(feature = "peers")]
+    fts5: Option<(peers::Fts5, IndexRun)>,
+    /// Their latencies once timed, in the order of [`InProcess::engines`].
+    latencies: Vec<BTreeMap<Class, ClassLatency>>,
+}
+
+impl InProcess {
+    /// Raw tantivy's last indexing run (its earlier ones took turns with newsdex's), then
+    /// FTS5's `--index-runs`.
+    fn build(
+        args: &BenchArgs,
+        threads: usize,
+        slug: &str,
+        roots: &[PathBuf],
+        raw_earlier: &[f64],
+    ) -> anyhow::Result<InProcess> {
+        progress(args, "peer: raw tantivy");
+        let dir = args.work.join(format!("peer-tantivy-{slug}"));
+        let (raw, run) = RawTantivy::build(&dir, roots, threads, args.memory)?;
+        Ok(InProcess {
+            raw: Some((raw, run.after(raw_earlier))),
+            #[cfg(feature = "peers")]
+            fts5: {
+                progress(args, "peer: SQLite FTS5");
+                let path = args.work.join(format!("peer-fts5-{slug}.db"));
+                Some(build_runs(args, || {
+                    Ok(peers::Fts5::build(&path, roots, threads)?)
+                })?)
+            },
+            latencies: Vec::new(),
+        })
+    }
+
+    /// Their engines, in the order [`run_peers`] takes their latencies.
+    fn engines(&self) -> anyhow::Result<Vec<latency::Engine<'_>>> {
+        let mut engines = Vec::new();
+        if let Some((raw, _)) = &self.raw {
+            engines.push(raw.engine()?);
+        }
+        #[cfg(feature = "peers")]
+        if let Some((db, _)) = &self.fts5 {
+            engines.push(db.engine());
+        }
+        Ok(engines)
+    }
+}
+
+/// The peers' reports: those run in this process (`in_process`, timed), then Lucene and
+/// ripgrep, each built and timed on its own.
 fn run_peers(
     args: &BenchArgs,
     threads: usize,
@@ -331,35 +404,64 @@ fn run_peers(
     roots: &[PathBuf],
     mix: &[BenchQuery],
     test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
-    raw_earlier: &[f64],
+    in_process: InProcess,
 ) -> anyhow::Result<Vec<PeerReport>> {
     let mut reports = Vec::new();
+    let InProcess {
+        raw,
+        #[cfg(feature = "peers")]
+        fts5,
+        latencies,
+    } = in_process;
+    let mut latencies = latencies.into_iter();
 
-    progress(args, "peer: raw tantivy");
-    let dir = args.work.join(format!("peer-tantivy-{slug}"));
-    let (raw, run) = RawTantivy::build(&dir, roots, threads, args.memory)?;
-    let mut report = PeerReport {
-        name: "tantivy (raw)".into(),
-        index: Some(run.after(raw_earlier)),
-        latency: raw.latency(mix, args.repeat)?,
+    if let Some((raw, run)) = raw {
+        let mut report = PeerReport {
+            name: "tantivy (raw)".into(),
+            index: Some(run),
+            latency: latencies.next().unwrap_or_default(),
+            ..PeerReport::default()
+        };
+        report.quality =
+            peer_quality(test, |all| all.iter().map(|w| raw.rank(w, DEPTH)).collect())?;
+        drop(raw);
+        let dir = args.work.join(format!("peer-tantivy-{slug}"));
+        if args.processes > 0 {
+            progress(
+                args,
+                "peer: tantivy-cli processes (when `tantivy` is on PATH)",
+            );
+            report.process_p50_ms =
+                peers::tantivy_cli_process_ms(&dir, &process_sample(mix, args.processes));
+        }
+        if !args.keep {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        reports.push(report);
+    }
+
+    #[cfg(feature = "peers")]
+    if let Some((db, run)) = fts5 {
+        let mut report = PeerReport {
+            name: "SQLite FTS5".into(),
+            index: Some(run),
+            latency: latencies.next().unwrap_or_default(),
+            ..PeerReport::default()
+        };
+        report.quality = peer_quality(test, |all| all.iter().map(|w| db.rank(w, DEPTH)).collect())?;
+        drop(db);
+        if !args.keep {
+            let _ = std::fs::remove_file(args.work.join(format!("peer-fts5-{slug}.db")));
+        }
+        reports.push(report);
+    }
+    #[cfg(not(feature = "peers"))]
+    reports.push(PeerReport {
+        name: "SQLite FTS5".into(),
+        skipped: Some("not built in: cargo build --release --features peers".into()),
         ..PeerReport::default()
-    };
-    report.quality = peer_quality(test, |all| all.iter().map(|w| raw.rank(w, DEPTH)).collect())?;
-    drop(raw);
-    if args.processes > 0 {
-        progress(
-            args,
-            "peer: tantivy-cli processes (when `tantivy` is on PATH)",
-        );
-        report.process_p50_ms =
-            peers::tantivy_cli_process_ms(&dir, &process_sample(mix, args.processes));
-    }
-    if !args.keep {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    reports.push(report);
+    });
 
-    reports.push(fts5(args, threads, slug, roots, mix, test)?);
     if let Some(jar) = &args.lucene {
         reports.push(lucene(args, jar, threads, slug, roots, mix, test));
     }
@@ -441,48 +543,6 @@ fn lucene(
         let _ = std::fs::remove_dir_all(&work);
     }
     report
-}
-
-#[cfg(feature = "peers")]
-fn fts5(
-    args: &BenchArgs,
-    threads: usize,
-    slug: &str,
-    roots: &[PathBuf],
-    mix: &[BenchQuery],
-    test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
-) -> anyhow::Result<PeerReport> {
-    progress(args, "peer: SQLite FTS5");
-    let path = args.work.join(format!("peer-fts5-{slug}.db"));
-    let (db, run) = build_runs(args, || Ok(peers::Fts5::build(&path, roots, threads)?))?;
-    let mut report = PeerReport {
-        name: "SQLite FTS5".into(),
-        index: Some(run),
-        latency: db.latency(mix, args.repeat)?,
-        ..PeerReport::default()
-    };
-    report.quality = peer_quality(test, |all| all.iter().map(|w| db.rank(w, DEPTH)).collect())?;
-    drop(db);
-    if !args.keep {
-        let _ = std::fs::remove_file(&path);
-    }
-    Ok(report)
-}
-
-#[cfg(not(feature = "peers"))]
-fn fts5(
-    _: &BenchArgs,
-    _: usize,
-    _: &str,
-    _: &[PathBuf],
-    _: &[BenchQuery],
-    _: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
-) -> anyhow::Result<PeerReport> {
-    Ok(PeerReport {
-        name: "SQLite FTS5".into(),
-        skipped: Some("not built in: cargo build --release --features peers".into()),
-        ..PeerReport::default()
-    })
 }
 
 fn ratios(run: &Run) -> Vec<Ratio> {
