@@ -103,11 +103,13 @@ pub struct Engine<'a> {
 /// Something an engine does with one query.
 pub type PerQuery<'a, T> = Box<dyn FnMut(&BenchQuery) -> Result<T> + 'a>;
 
-/// For each query, every engine that answers it: what it matches (untimed) and one warm-up run;
-/// then `repeat` rounds in which each of those engines runs it once, timed. The result is per
-/// engine, per class. Engines timed one after another, a minute apart, measured this machine's
-/// drift as much as themselves (newsdex's fastest class took 0.044 ms in one bench and 0.077 ms
-/// in the next); timed in turns, every engine meets the same machine on each query.
+/// For each query, each engine that answers it in its turn: what the query matches (untimed),
+/// one warm-up run, then `repeat` timed runs. The result is per engine, per class. Engines
+/// timed one after another, a minute apart, measured this machine's drift as much as
+/// themselves (newsdex's fastest class took 0.044 ms in one bench and 0.077 ms in the next);
+/// taking turns query by query, every engine meets the same machine on each query. Turns
+/// run by run were tried: each engine then found the core's caches full of the others' data,
+/// which slowed the lightest engine most (newsdex's rare terms 0.121 ms against 0.044).
 pub fn time_in_turns(
     queries: &[BenchQuery],
     repeat: usize,
@@ -116,23 +118,19 @@ pub fn time_in_turns(
     type Samples = BTreeMap<Class, (Vec<Vec<f64>>, Vec<u64>)>;
     let mut by_engine: Vec<Samples> = engines.iter().map(|_| Samples::new()).collect();
     for q in queries {
-        let mut timed = Vec::new();
-        for (i, engine) in engines.iter_mut().enumerate() {
-            if (engine.answers)(q) {
-                let matched = (engine.count)(q)?;
-                (engine.run)(q)?;
-                timed.push((i, matched, Vec::with_capacity(repeat)));
+        for (engine, by_class) in engines.iter_mut().zip(&mut by_engine) {
+            if !(engine.answers)(q) {
+                continue;
             }
-        }
-        for _ in 0..repeat.max(1) {
-            for (i, _, samples) in &mut timed {
+            let matched = (engine.count)(q)?;
+            (engine.run)(q)?;
+            let mut samples = Vec::with_capacity(repeat);
+            for _ in 0..repeat.max(1) {
                 let started = Instant::now();
-                (engines[*i].run)(q)?;
+                (engine.run)(q)?;
                 samples.push(started.elapsed().as_secs_f64() * 1e3);
             }
-        }
-        for (i, matched, samples) in timed {
-            let entry = by_engine[i].entry(q.class).or_default();
+            let entry = by_class.entry(q.class).or_default();
             entry.0.push(samples);
             entry.1.push(matched);
         }
@@ -220,8 +218,8 @@ mod tests {
         assert_eq!(c.mean_hits, 3.0);
     }
 
-    /// Two engines, one answering the text queries only: each is counted and warmed once per
-    /// query it answers, then timed `repeat` times, taking turns; none sees the other's queries.
+    /// Two engines, one answering the text queries only: on each query, each in its turn is
+    /// warmed once and timed `repeat` times; none sees the other's queries.
     #[test]
     fn engines_take_turns_on_the_queries_they_answer() {
         use super::super::queries::Shape;
@@ -242,19 +240,24 @@ mod tests {
             run: Box::new({
                 let order = &order;
                 move |q: &BenchQuery| {
-                    order.borrow_mut().push(format!("{name}:{}", q.shape.tantivy()));
+                    order
+                        .borrow_mut()
+                        .push(format!("{name}:{}", q.shape.tantivy()));
                     Ok(())
                 }
             }),
         };
-        let mut engines = [engine("all", |_| true), engine("text", |q| q.class.is_text())];
+        let mut engines = [
+            engine("all", |_| true),
+            engine("text", |q| q.class.is_text()),
+        ];
         let timed = time_in_turns(&mix, 2, &mut engines).unwrap();
         drop(engines);
         let order = order.into_inner();
-        // Per query: each engine's warm-up, then two rounds in turn.
+        // Per query: each engine's warm-up and two timed runs, one engine after the other.
         assert_eq!(
             order[..6],
-            ["all:a", "text:a", "all:a", "text:a", "all:a", "text:a"].map(String::from)
+            ["all:a", "all:a", "all:a", "text:a", "text:a", "text:a"].map(String::from)
         );
         assert_eq!(order[6..9], ["all:b", "all:b", "all:b"].map(String::from));
         assert_eq!(order.len(), 15);
