@@ -242,7 +242,7 @@ fn run_one(
         // which keeps that index for its queries.
         if args.peers && run < runs {
             progress(args, &format!("indexing with raw tantivy{nth}"));
-            let dir = args.work.join(format!("peer-tantivy-{slug}"));
+            let dir = peer_path(args, "tantivy", &slug);
             let (_, raw) = RawTantivy::build(&dir, roots, threads, args.memory)?;
             raw_earlier.push(raw.secs);
         }
@@ -343,6 +343,11 @@ fn text_geomean(latency: &BTreeMap<Class, ClassLatency>) -> f64 {
     }
 }
 
+/// Where a peer's index of the corpus `slug` is kept, under `--work`.
+fn peer_path(args: &BenchArgs, peer: &str, slug: &str) -> PathBuf {
+    args.work.join(format!("peer-{peer}-{slug}"))
+}
+
 /// The peers that run in this process (raw tantivy, and FTS5 when built in), built before any
 /// query is timed so that newsdex and they are timed in turns ([`latency::time_in_turns`]).
 #[derive(Default)]
@@ -365,14 +370,14 @@ impl InProcess {
         raw_earlier: &[f64],
     ) -> anyhow::Result<InProcess> {
         progress(args, "peer: raw tantivy");
-        let dir = args.work.join(format!("peer-tantivy-{slug}"));
+        let dir = peer_path(args, "tantivy", slug);
         let (raw, run) = RawTantivy::build(&dir, roots, threads, args.memory)?;
         Ok(InProcess {
             raw: Some((raw, run.after(raw_earlier))),
             #[cfg(feature = "peers")]
             fts5: {
                 progress(args, "peer: SQLite FTS5");
-                let path = args.work.join(format!("peer-fts5-{slug}.db"));
+                let path = peer_path(args, "fts5", slug).with_extension("db");
                 Some(build_runs(args, || {
                     Ok(peers::Fts5::build(&path, roots, threads)?)
                 })?)
@@ -425,7 +430,7 @@ fn run_peers(
         report.quality =
             peer_quality(test, |all| all.iter().map(|w| raw.rank(w, DEPTH)).collect())?;
         drop(raw);
-        let dir = args.work.join(format!("peer-tantivy-{slug}"));
+        let dir = peer_path(args, "tantivy", slug);
         if args.processes > 0 {
             progress(
                 args,
@@ -451,7 +456,7 @@ fn run_peers(
         report.quality = peer_quality(test, |all| all.iter().map(|w| db.rank(w, DEPTH)).collect())?;
         drop(db);
         if !args.keep {
-            let _ = std::fs::remove_file(args.work.join(format!("peer-fts5-{slug}.db")));
+            let _ = std::fs::remove_file(peer_path(args, "fts5", slug).with_extension("db"));
         }
         reports.push(report);
     }
@@ -526,7 +531,7 @@ fn lucene(
         return report;
     }
     progress(args, "peer: Lucene");
-    let work = args.work.join(format!("peer-lucene-{slug}"));
+    let work = peer_path(args, "lucene", slug);
     let outcome = (|| -> anyhow::Result<()> {
         let (engine, run) = build_runs(args, || {
             Ok(Lucene::build(&work, jar, roots, threads, args.memory)?)
