@@ -348,6 +348,12 @@ fn peer_path(args: &BenchArgs, peer: &str, slug: &str) -> PathBuf {
     args.work.join(format!("peer-{peer}-{slug}"))
 }
 
+/// FTS5's database of the corpus `slug`.
+#[cfg(feature = "peers")]
+fn fts5_path(args: &BenchArgs, slug: &str) -> PathBuf {
+    peer_path(args, "fts5", slug).with_extension("db")
+}
+
 /// The peers that run in this process (raw tantivy, and FTS5 when built in), built before any
 /// query is timed so that newsdex and they are timed in turns ([`latency::time_in_turns`]).
 #[derive(Default)]
@@ -377,7 +383,7 @@ impl InProcess {
             #[cfg(feature = "peers")]
             fts5: {
                 progress(args, "peer: SQLite FTS5");
-                let path = peer_path(args, "fts5", slug).with_extension("db");
+                let path = fts5_path(args, slug);
                 Some(build_runs(args, || {
                     Ok(peers::Fts5::build(&path, roots, threads)?)
                 })?)
@@ -421,14 +427,10 @@ fn run_peers(
     let mut latencies = latencies.into_iter();
 
     if let Some((raw, run)) = raw {
-        let mut report = PeerReport {
-            name: "tantivy (raw)".into(),
-            index: Some(run),
-            latency: latencies.next().unwrap_or_default(),
-            ..PeerReport::default()
-        };
-        report.quality =
-            peer_quality(test, |all| all.iter().map(|w| raw.rank(w, DEPTH)).collect())?;
+        let mut report =
+            in_process_report("tantivy (raw)", run, latencies.next(), test, |w, depth| {
+                raw.rank(w, depth)
+            })?;
         drop(raw);
         let dir = peer_path(args, "tantivy", slug);
         if args.processes > 0 {
@@ -447,16 +449,12 @@ fn run_peers(
 
     #[cfg(feature = "peers")]
     if let Some((db, run)) = fts5 {
-        let mut report = PeerReport {
-            name: "SQLite FTS5".into(),
-            index: Some(run),
-            latency: latencies.next().unwrap_or_default(),
-            ..PeerReport::default()
-        };
-        report.quality = peer_quality(test, |all| all.iter().map(|w| db.rank(w, DEPTH)).collect())?;
+        let report = in_process_report("SQLite FTS5", run, latencies.next(), test, |w, depth| {
+            db.rank(w, depth)
+        })?;
         drop(db);
         if !args.keep {
-            let _ = std::fs::remove_file(peer_path(args, "fts5", slug).with_extension("db"));
+            let _ = std::fs::remove_file(fts5_path(args, slug));
         }
         reports.push(report);
     }
@@ -474,6 +472,24 @@ fn run_peers(
     progress(args, "peer: ripgrep");
     reports.push(peers::ripgrep(roots, mix, args.repeat.min(3)));
     Ok(reports)
+}
+
+/// An in-process peer's report: its indexing run, its latencies (timed in turns with
+/// newsdex's) and its quality, given how it ranks a list of words.
+fn in_process_report(
+    name: &str,
+    run: IndexRun,
+    latency: Option<BTreeMap<Class, ClassLatency>>,
+    test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
+    rank: impl Fn(&[String], usize) -> newsdex::Result<Vec<String>>,
+) -> anyhow::Result<PeerReport> {
+    Ok(PeerReport {
+        name: name.into(),
+        index: Some(run),
+        latency: latency.unwrap_or_default(),
+        quality: peer_quality(test, |all| all.iter().map(|w| rank(w, DEPTH)).collect())?,
+        ..PeerReport::default()
+    })
 }
 
 /// A peer's quality on the test queries, given how it ranks ORs of words (article ids, one
