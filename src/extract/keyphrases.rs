@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::tokens::{self, ArticleTokens};
+use super::word_table::WordTable;
 
 const EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/keyphrases.model");
 
@@ -98,6 +99,9 @@ fn is_stop(word: &str) -> bool {
             .contains(word)
 }
 
+/// The background shipped in `models/keyphrases.model`, once loaded.
+static SHIPPED: OnceLock<Background> = OnceLock::new();
+
 /// Document frequencies of words in a background collection of news.
 #[derive(Debug, Default, Clone)]
 pub struct Background {
@@ -109,8 +113,7 @@ pub struct Background {
 impl Background {
     /// The table shipped in `models/keyphrases.model`, loaded once.
     pub fn embedded() -> &'static Background {
-        static B: OnceLock<Background> = OnceLock::new();
-        B.get_or_init(|| Background::from_bytes(EMBEDDED_MODEL).unwrap_or_default())
+        SHIPPED.get_or_init(|| Background::from_bytes(EMBEDDED_MODEL).unwrap_or_default())
     }
 
     /// Counts the documents each word (lower case) appears in; words in fewer than
@@ -188,6 +191,121 @@ const SCRATCH_KEPT: usize = 1 << 16;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Candidates> = std::cell::RefCell::default();
+    static LEXICON: std::cell::RefCell<Lexicon> = std::cell::RefCell::default();
+}
+
+/// Words a thread has met, so that a word costs one slot lookup, not lowercasing, two stop
+/// list lookups and an article table's lookup, and a word's rarity in the shipped background
+/// is looked up once per thread, not once per article (a large table: a wait on memory each).
+/// Phrases are counted by lexeme: the same lexeme for a word in every article.
+struct Lexicon {
+    /// Word as written → its lexeme, or [`NOT_CONTENT`].
+    written: WordTable<Written>,
+    /// Content word in lower case → lexeme.
+    ids: FxHashMap<CompactString, u32>,
+    /// Per lexeme: the word in lower case.
+    words: Vec<CompactString>,
+    /// Per lexeme: its rarity in the shipped background, NaN until first asked.
+    idf: Vec<f32>,
+}
+
+/// What a word as written says to keyphrase extraction.
+#[derive(Clone, Copy, Default)]
+struct Written {
+    lexeme: u32,
+    /// Starts with a capital.
+    capital: bool,
+}
+
+/// The lexeme of stop words, numbers and punctuation, which end a candidate.
+const NOT_CONTENT: u32 = u32::MAX;
+
+/// Lexemes a thread keeps (about 40 bytes each, in three tables) before starting afresh.
+const LEXICON_WORDS: usize = 1 << 18;
+
+/// Tokens ahead whose slots are asked for.
+const LOOKAHEAD: usize = 8;
+
+impl Default for Lexicon {
+    fn default() -> Lexicon {
+        Lexicon {
+            written: WordTable::new(16),
+            ids: FxHashMap::default(),
+            words: Vec::new(),
+            idf: Vec::new(),
+        }
+    }
+}
+
+impl Lexicon {
+    /// Starts afresh when full; only between articles, so an article's words keep their
+    /// lexemes.
+    fn forget_if_full(&mut self) {
+        if self.words.len() > LEXICON_WORDS {
+            *self = Lexicon::default();
+        }
+    }
+
+    /// What `word` (as written) is: a content word's lexeme, and its first letter's case.
+    #[inline]
+    fn written(&mut self, word: &str) -> Written {
+        if let Some(known) = self.written.get(word) {
+            return known;
+        }
+        let known = Written {
+            lexeme: self.lexeme(word),
+            capital: word.chars().next().is_some_and(char::is_uppercase),
+        };
+        self.written.insert(word, known);
+        known
+    }
+
+    /// A content word's lexeme (its lower-case form), or [`NOT_CONTENT`].
+    fn lexeme(&mut self, word: &str) -> u32 {
+        let lower = if word.is_ascii() {
+            // Most news words: byte checks, no per-character lowercasing.
+            let lower = word.to_ascii_lowercase();
+            let content = lower.len() > 1
+                && lower
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && lower.as_bytes()[0].is_ascii_alphabetic();
+            content.then_some(lower)
+        } else {
+            let lower: String = word.chars().flat_map(char::to_lowercase).collect();
+            let content = lower.len() > 1
+                && lower.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && lower.chars().next().is_some_and(char::is_alphabetic);
+            content.then_some(lower)
+        };
+        match lower {
+            Some(lower) if !is_stop(&lower) => match self.ids.get(lower.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.words.len() as u32;
+                    let lower = CompactString::from(lower);
+                    self.words.push(lower.clone());
+                    self.idf.push(f32::NAN);
+                    self.ids.insert(lower, id);
+                    id
+                }
+            },
+            _ => NOT_CONTENT,
+        }
+    }
+
+    /// A lexeme's rarity in `background`, kept when that is the shipped one.
+    #[inline]
+    fn idf(&mut self, lexeme: u32, background: &Background, shipped: bool) -> f32 {
+        let i = lexeme as usize;
+        if !shipped {
+            return background.idf(&self.words[i]);
+        }
+        if self.idf[i].is_nan() {
+            self.idf[i] = background.idf(&self.words[i]);
+        }
+        self.idf[i]
+    }
 }
 
 /// The best keyphrases of an article, at most `max`, with at least `min` where the text has them.
@@ -207,12 +325,8 @@ pub fn extract_cut(
     background: &Background,
     max: usize,
 ) -> Vec<Keyphrase> {
-    // Short words stay inline (`CompactString`): no allocation per word, no pointer to chase.
-    // Sized for the article's tokens at once: growing the table showed in profiles.
-    let tokens = cut.title.len() + cut.body.len();
-    let mut words: Vec<CompactString> = Vec::with_capacity(tokens / 2);
-    let mut word_ids: FxHashMap<CompactString, u32> =
-        FxHashMap::with_capacity_and_hasher(tokens / 2, Default::default());
+    let mut lexicon = LEXICON.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
+    lexicon.forget_if_full();
     // Sized for the body at once (about one candidate per four bytes of text), as growing it
     // showed in profiles, and kept per thread from article to article: a fresh table per
     // article was a fresh allocation the kernel zeroed each time.
@@ -220,7 +334,6 @@ pub fn extract_cut(
     candidates.clear();
     candidates.reserve((title.len() + body.len()) / 4);
     let mut position = 0usize;
-    let mut lower = String::new();
     for (text, toks, in_title) in [(title, &cut.title, true), (body, &cut.body, false)] {
         let mut run: Vec<u32> = Vec::with_capacity(MAX_WORDS + 1);
         let mut caps: Vec<bool> = Vec::with_capacity(MAX_WORDS + 1);
@@ -241,39 +354,18 @@ pub fn extract_cut(
             run.clear();
             caps.clear();
         };
-        for t in toks {
-            let w = t.text(text);
-            lower.clear();
-            let content = if w.is_ascii() {
-                // Most news words: byte checks, no per-character lowercasing.
-                lower.push_str(w);
-                lower.make_ascii_lowercase();
-                lower.len() > 1
-                    && lower
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    && lower.as_bytes()[0].is_ascii_alphabetic()
-            } else {
-                lower.extend(w.chars().flat_map(char::to_lowercase));
-                lower.len() > 1
-                    && lower.chars().all(|c| c.is_alphanumeric() || c == '-')
-                    && lower.chars().next().is_some_and(char::is_alphabetic)
-            } && !is_stop(&lower);
-            if content {
-                let id = match word_ids.get(lower.as_str()) {
-                    Some(&id) => id,
-                    None => {
-                        let id = words.len() as u32;
-                        let word = CompactString::from(lower.as_str());
-                        words.push(word.clone());
-                        word_ids.insert(word, id);
-                        id
-                    }
-                };
-                run.push(id);
-                caps.push(w.chars().next().is_some_and(char::is_uppercase));
-            } else {
+        for (i, t) in toks.iter().enumerate() {
+            // The table outgrows the core's cache: ask for the slots of the words ahead
+            // before they are read, so their waits on memory overlap.
+            if let Some(ahead) = toks.get(i + LOOKAHEAD) {
+                lexicon.written.prefetch(ahead.text(text));
+            }
+            let word = lexicon.written(t.text(text));
+            if word.lexeme == NOT_CONTENT {
                 flush(&mut run, &mut caps, position);
+            } else {
+                run.push(word.lexeme);
+                caps.push(word.capital);
             }
             if run.len() > MAX_WORDS {
                 flush(&mut run, &mut caps, position);
@@ -282,13 +374,17 @@ pub fn extract_cut(
         }
         flush(&mut run, &mut caps, position);
     }
-    let idf: Vec<f32> = words.iter().map(|w| background.idf(w)).collect();
+    let shipped = SHIPPED.get().is_some_and(|b| std::ptr::eq(b, background));
     let total = position.max(1) as f32;
     let mut scored: Vec<(f32, PhraseKey)> = candidates
         .drain()
         .map(|((ids, len), (count, first, named))| {
             let len = usize::from(len);
-            let rarity: f32 = ids[..len].iter().map(|&i| idf[i as usize]).sum::<f32>() / len as f32;
+            let rarity: f32 = ids[..len]
+                .iter()
+                .map(|&i| lexicon.idf(i, background, shipped))
+                .sum::<f32>()
+                / len as f32;
             let early = 1.0 + 1.0 / (1.0 + 10.0 * first as f32 / total);
             // Favours two- and three-word phrases without shutting out single words, which
             // crowd annotators choose most (on 500N-KPCrowd, stronger preferences lower F1@10).
@@ -306,6 +402,7 @@ pub fn extract_cut(
     if candidates.capacity() <= SCRATCH_KEPT {
         SCRATCH.with(|cell| *cell.borrow_mut() = candidates);
     }
+    let words = &lexicon.words;
     let ids_of = |(ids, len): &PhraseKey| -> Vec<u32> { ids[..usize::from(*len)].to_vec() };
     let text_of =
         |ids: &[u32]| -> Vec<&str> { ids.iter().map(|&i| words[i as usize].as_str()).collect() };
@@ -347,13 +444,15 @@ pub fn extract_cut(
             chosen.push((ids, score));
         }
     }
-    chosen
+    let phrases = chosen
         .into_iter()
         .map(|(ids, score)| Keyphrase {
             phrase: text_of(&ids).join(" "),
             score: (score * 100.0).round() / 100.0,
         })
-        .collect()
+        .collect();
+    LEXICON.with(|cell| *cell.borrow_mut() = lexicon);
+    phrases
 }
 
 /// Whether the word sequence `inner` stands, contiguously, inside `outer`.
@@ -400,6 +499,37 @@ mod tests {
         // The same words in lower case get no boost.
         let lower = extract("", &body.to_lowercase(), &background, 8);
         assert!(k[0].score > lower[0].score, "{k:?} vs {lower:?}");
+    }
+
+    /// Words are kept per thread from article to article; what an article yields must not
+    /// depend on which articles the thread read before, with the shipped background (whose
+    /// rarities are kept too) or another, and for words too long for the slot table.
+    #[test]
+    fn keyphrases_do_not_depend_on_the_articles_read_before() {
+        let title = "Harbour levy talks";
+        let body = "The Coastal Levy Board met on the harbour levy. Shipowners said the \
+                    harbour levy would fall on counterdecentralisationists and fishermen.";
+        let learned = Background::learn(["the board said", "harbour"].into_iter(), 1);
+        for background in [Background::embedded(), &learned] {
+            let fresh = std::thread::scope(|s| {
+                s.spawn(|| extract(title, body, background, 8))
+                    .join()
+                    .unwrap()
+            });
+            for other in [
+                "Levy rises. The board said fishermen would pay.",
+                "Counterdecentralisationists marched on the Coastal Board.",
+            ] {
+                extract("Other news", other, background, 8);
+            }
+            assert_eq!(extract(title, body, background, 8), fresh);
+            assert!(
+                fresh
+                    .iter()
+                    .any(|k| k.phrase == "counterdecentralisationists"),
+                "{fresh:?}"
+            );
+        }
     }
 
     #[test]
