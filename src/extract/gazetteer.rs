@@ -221,17 +221,59 @@ impl Gazetteer {
 
     /// Longest non-overlapping matches over lower-cased, normalised tokens.
     pub fn matches(&self, lower: &[String]) -> Vec<Match> {
+        let mut known = vec![None; lower.len()];
+        self.longest_matches(&mut known, |_| true, |i| lower[i].clone())
+    }
+
+    /// [`Gazetteer::matches`] over words as written, with the tagger's keys of them: a word
+    /// is lower-cased only where an alias may start (by its key) or continue, where
+    /// lower-casing every word of every sentence cost an allocation a word.
+    pub fn matches_keyed<S: AsRef<str>>(
+        &self,
+        words: &[S],
+        keys: &[super::ner::features::Keys],
+    ) -> Vec<Match> {
+        let mut known = vec![None; words.len()];
+        self.longest_matches(
+            &mut known,
+            |i| self.may_start(keys[i].lower),
+            |i| super::ner::normalise(words[i].as_ref()).to_lowercase(),
+        )
+    }
+
+    /// Longest non-overlapping matches, left to right, over the words whose lower-case forms
+    /// `lower` holds or `make` gives (and `lower` then keeps). `may_start` may rule a word out
+    /// as an alias's first before its form is made; it must hold for every word that is one.
+    fn longest_matches(
+        &self,
+        lower: &mut [Option<String>],
+        may_start: impl Fn(usize) -> bool,
+        make: impl Fn(usize) -> String,
+    ) -> Vec<Match> {
+        let n = lower.len();
         let mut out = Vec::new();
+        let mut alias = String::new();
         let mut i = 0;
-        while i < lower.len() {
-            let Some(&longest) = self.first.get(&lower[i]) else {
+        while i < n {
+            if !may_start(i) {
+                i += 1;
+                continue;
+            }
+            let first = lower[i].get_or_insert_with(|| make(i));
+            let Some(&longest) = self.first.get(first.as_str()) else {
                 i += 1;
                 continue;
             };
             let mut found = None;
-            for len in (1..=longest.min(lower.len() - i)).rev() {
-                let k = lower[i..i + len].join(" ");
-                if let Some(&(entry, list)) = self.aliases.get(&k) {
+            for len in (1..=longest.min(n - i)).rev() {
+                alias.clear();
+                for (j, word) in lower.iter_mut().enumerate().skip(i).take(len) {
+                    if j > i {
+                        alias.push(' ');
+                    }
+                    alias.push_str(word.get_or_insert_with(|| make(j)));
+                }
+                if let Some(&(entry, list)) = self.aliases.get(alias.as_str()) {
                     found = Some(Match {
                         start: i,
                         end: i + len,
@@ -282,6 +324,35 @@ mod tests {
             g.lookup("Baku").map(|(e, _)| g.entries[e].kind),
             Some(ActorKind::Place)
         );
+    }
+
+    /// Lower-casing only where an alias may start gives the same matches as lower-casing all.
+    #[test]
+    fn keyed_matches_are_the_matches_of_the_lower_cased_words() {
+        let g = Gazetteer::embedded();
+        for sentence in [
+            "The United Nations Security Council met in New York on Monday",
+            "officials in new york and the U.S. State Department said",
+            "NEW YORK ( Reuters ) - The European Union and Japan",
+            "Talks in Washington , D.C. ended ; Beijing “ welcomed ” them",
+            "nothing here at all",
+        ] {
+            let words: Vec<&str> = sentence.split(' ').collect();
+            let keys: Vec<super::super::ner::features::Keys> = words
+                .iter()
+                .map(|w| super::super::ner::features::Keys::of(w))
+                .collect();
+            let lower: Vec<String> = words
+                .iter()
+                .map(|w| super::super::ner::normalise(w).to_lowercase())
+                .collect();
+            assert_eq!(
+                g.matches_keyed(&words, &keys),
+                g.matches(&lower),
+                "{sentence}"
+            );
+        }
+        assert!(!g.matches(&lower("in new york")).is_empty());
     }
 
     #[test]

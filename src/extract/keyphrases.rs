@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::tokens::{self, ArticleTokens};
-use super::word_table::WordTable;
+use super::word_table::{Place, WordTable};
 
 const EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/keyphrases.model");
 
@@ -183,15 +183,107 @@ const HEAD: usize = 64;
 /// A candidate phrase: word ids (into the article's word list) and its length.
 type PhraseKey = ([u32; MAX_WORDS], u8);
 
-/// Candidates of an article: count, first position, and whether written as a name.
-type Candidates = FxHashMap<PhraseKey, (u32, usize, bool)>;
+/// How often a candidate occurs in the article, where it first does (the position at the end
+/// of its run), and whether it is written as a name.
+#[derive(Clone, Copy)]
+struct Seen {
+    count: u32,
+    first: u32,
+    named: bool,
+}
 
-/// The largest candidate table a thread keeps for the next article.
+/// The candidates of one article. Single words, a third of all candidates, are counted in a
+/// slot per lexeme, with no hashing; phrases of two words or more by their lexemes (padded
+/// with [`NOT_CONTENT`], which no run holds, so the key says its own length).
+#[derive(Default)]
+struct Candidates {
+    phrases: FxHashMap<[u32; MAX_WORDS], Seen>,
+    /// Per lexeme: its count as a single word, valid in the article numbered `article`.
+    words: Vec<(u32, Seen)>,
+    /// The lexemes counted as single words in this article.
+    counted: Vec<u32>,
+    article: u32,
+}
+
+/// The largest phrase table a thread keeps for the next article.
 const SCRATCH_KEPT: usize = 1 << 16;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Candidates> = std::cell::RefCell::default();
     static LEXICON: std::cell::RefCell<Lexicon> = std::cell::RefCell::default();
+}
+
+impl Candidates {
+    /// Starts the next article, with room for the phrases of `bytes` of text (about one per
+    /// four bytes: growing the table showed in profiles).
+    fn start(&mut self, bytes: usize) {
+        self.phrases.clear();
+        self.phrases.reserve(bytes / 4);
+        self.counted.clear();
+        self.article = self.article.wrapping_add(1);
+        if self.article == 0 {
+            // Numbers wrapped: no slot may look counted in this article.
+            self.words.clear();
+            self.article = 1;
+        }
+    }
+
+    /// Counts every phrase of up to [`MAX_WORDS`] words in `run` (lexemes, with whether each
+    /// starts with a capital), all first met at `position`.
+    fn count_run(&mut self, run: &[u32], caps: &[bool], position: usize, in_title: bool) {
+        let position = position as u32;
+        for &lexeme in run {
+            let i = lexeme as usize;
+            if i >= self.words.len() {
+                let unseen = Seen {
+                    count: 0,
+                    first: 0,
+                    named: false,
+                };
+                self.words.resize(i + 1, (0, unseen));
+            }
+            let (article, seen) = &mut self.words[i];
+            if *article != self.article {
+                *article = self.article;
+                *seen = Seen {
+                    count: 0,
+                    first: position,
+                    named: false,
+                };
+                self.counted.push(lexeme);
+            }
+            seen.count += 1;
+        }
+        for len in 2..=run.len().min(MAX_WORDS) {
+            for start in 0..=run.len() - len {
+                let mut key = [NOT_CONTENT; MAX_WORDS];
+                key[..len].copy_from_slice(&run[start..start + len]);
+                let seen = self.phrases.entry(key).or_insert(Seen {
+                    count: 0,
+                    first: position,
+                    named: false,
+                });
+                seen.count += 1;
+                // Capitalised mid-text ("International Stabilization Force"): a named
+                // concept. Titles are left out: they capitalise every word.
+                seen.named |= !in_title && caps[start..start + len].iter().all(|&c| c);
+            }
+        }
+    }
+
+    /// Every candidate of the article: its lexemes and length, and how it was seen.
+    fn each(&self) -> impl Iterator<Item = (PhraseKey, Seen)> + '_ {
+        let words = self.counted.iter().map(|&lexeme| {
+            let mut key = [NOT_CONTENT; MAX_WORDS];
+            key[0] = lexeme;
+            ((key, 1), self.words[lexeme as usize].1)
+        });
+        let phrases = self.phrases.iter().map(|(&key, &seen)| {
+            let len = key.iter().take_while(|&&l| l != NOT_CONTENT).count();
+            ((key, len as u8), seen)
+        });
+        words.chain(phrases)
+    }
 }
 
 /// Words a thread has met, so that a word costs one slot lookup, not lowercasing, two stop
@@ -246,17 +338,20 @@ impl Lexicon {
         }
     }
 
-    /// What `word` (as written) is: a content word's lexeme, and its first letter's case.
+    /// What `word` (as written, at `place` in the slot table) is: a content word's lexeme,
+    /// and its first letter's case.
     #[inline]
-    fn written(&mut self, word: &str) -> Written {
-        if let Some(known) = self.written.get(word) {
+    fn written(&mut self, word: &str, place: Option<Place>) -> Written {
+        if let Some(known) = place.and_then(|p| self.written.get_at(&p)) {
             return known;
         }
         let known = Written {
             lexeme: self.lexeme(word),
             capital: word.chars().next().is_some_and(char::is_uppercase),
         };
-        self.written.insert(word, known);
+        if let Some(place) = place {
+            self.written.insert_at(&place, known);
+        }
         known
     }
 
@@ -327,40 +422,36 @@ pub fn extract_cut(
 ) -> Vec<Keyphrase> {
     let mut lexicon = LEXICON.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
     lexicon.forget_if_full();
-    // Sized for the body at once (about one candidate per four bytes of text), as growing it
-    // showed in profiles, and kept per thread from article to article: a fresh table per
-    // article was a fresh allocation the kernel zeroed each time.
+    // Kept per thread from article to article: a fresh table per article was a fresh
+    // allocation the kernel zeroed each time.
     let mut candidates = SCRATCH.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
-    candidates.clear();
-    candidates.reserve((title.len() + body.len()) / 4);
+    candidates.start(title.len() + body.len());
     let mut position = 0usize;
     for (text, toks, in_title) in [(title, &cut.title, true), (body, &cut.body, false)] {
         let mut run: Vec<u32> = Vec::with_capacity(MAX_WORDS + 1);
         let mut caps: Vec<bool> = Vec::with_capacity(MAX_WORDS + 1);
         let mut flush = |run: &mut Vec<u32>, caps: &mut Vec<bool>, position: usize| {
-            for len in 1..=run.len().min(MAX_WORDS) {
-                for start in 0..=run.len() - len {
-                    let mut key = [u32::MAX; MAX_WORDS];
-                    key[..len].copy_from_slice(&run[start..start + len]);
-                    let e = candidates
-                        .entry((key, len as u8))
-                        .or_insert((0, position, false));
-                    e.0 += 1;
-                    // Capitalised mid-text ("International Stabilization Force"): a named
-                    // concept. Titles are left out: they capitalise every word.
-                    e.2 |= !in_title && len > 1 && caps[start..start + len].iter().all(|&c| c);
-                }
-            }
+            candidates.count_run(run, caps, position, in_title);
             run.clear();
             caps.clear();
         };
+        // The table outgrows the core's cache: the slots of the words ahead are asked for
+        // before they are read, so their waits on memory overlap. Each word is placed once,
+        // when asked for; `ahead` holds the places of the next `LOOKAHEAD` words.
+        let mut ahead: [Option<Place>; LOOKAHEAD] = [None; LOOKAHEAD];
+        for (slot, t) in ahead.iter_mut().zip(toks) {
+            *slot = lexicon.written.place(t.text(text));
+        }
         for (i, t) in toks.iter().enumerate() {
-            // The table outgrows the core's cache: ask for the slots of the words ahead
-            // before they are read, so their waits on memory overlap.
-            if let Some(ahead) = toks.get(i + LOOKAHEAD) {
-                lexicon.written.prefetch(ahead.text(text));
+            let place = ahead[i % LOOKAHEAD];
+            if let Some(next) = toks.get(i + LOOKAHEAD) {
+                let next = lexicon.written.place(next.text(text));
+                if let Some(next) = &next {
+                    lexicon.written.prefetch_at(next);
+                }
+                ahead[i % LOOKAHEAD] = next;
             }
-            let word = lexicon.written(t.text(text));
+            let word = lexicon.written(t.text(text), place);
             if word.lexeme == NOT_CONTENT {
                 flush(&mut run, &mut caps, position);
             } else {
@@ -377,29 +468,38 @@ pub fn extract_cut(
     let shipped = SHIPPED.get().is_some_and(|b| std::ptr::eq(b, background));
     let total = position.max(1) as f32;
     let mut scored: Vec<(f32, PhraseKey)> = candidates
-        .drain()
-        .map(|((ids, len), (count, first, named))| {
-            let len = usize::from(len);
-            let rarity: f32 = ids[..len]
-                .iter()
-                .map(|&i| lexicon.idf(i, background, shipped))
-                .sum::<f32>()
-                / len as f32;
-            let early = 1.0 + 1.0 / (1.0 + 10.0 * first as f32 / total);
-            // Favours two- and three-word phrases without shutting out single words, which
-            // crowd annotators choose most (on 500N-KPCrowd, stronger preferences lower F1@10).
-            let length = match len {
-                1 => 0.6,
-                2 => 1.2,
-                3 => 1.1,
-                _ => 0.9,
-            };
-            let named = if named { NAMED_BOOST } else { 1.0 };
-            let score = rarity * (1.0 + (count as f32).ln()) * early * length * named;
-            (score, (ids, len as u8))
-        })
+        .each()
+        .map(
+            |(
+                (ids, len),
+                Seen {
+                    count,
+                    first,
+                    named,
+                },
+            )| {
+                let len = usize::from(len);
+                let rarity: f32 = ids[..len]
+                    .iter()
+                    .map(|&i| lexicon.idf(i, background, shipped))
+                    .sum::<f32>()
+                    / len as f32;
+                let early = 1.0 + 1.0 / (1.0 + 10.0 * first as f32 / total);
+                // Favours two- and three-word phrases without shutting out single words, which
+                // crowd annotators choose most (on 500N-KPCrowd, stronger preferences lower F1@10).
+                let length = match len {
+                    1 => 0.6,
+                    2 => 1.2,
+                    3 => 1.1,
+                    _ => 0.9,
+                };
+                let named = if named { NAMED_BOOST } else { 1.0 };
+                let score = rarity * (1.0 + (count as f32).ln()) * early * length * named;
+                (score, (ids, len as u8))
+            },
+        )
         .collect();
-    if candidates.capacity() <= SCRATCH_KEPT {
+    if candidates.phrases.capacity() <= SCRATCH_KEPT {
         SCRATCH.with(|cell| *cell.borrow_mut() = candidates);
     }
     let words = &lexicon.words;
@@ -528,6 +628,51 @@ mod tests {
                     .iter()
                     .any(|k| k.phrase == "counterdecentralisationists"),
                 "{fresh:?}"
+            );
+        }
+    }
+
+    /// Single words and phrases are counted per article, whatever was counted before, and
+    /// still when the article numbers wrap around.
+    #[test]
+    fn candidates_are_counted_per_article() {
+        let mut c = Candidates::default();
+        let counts = |c: &Candidates| {
+            let mut all: Vec<(Vec<u32>, u32, u32, bool)> = c
+                .each()
+                .map(|((ids, len), s)| {
+                    (ids[..usize::from(len)].to_vec(), s.count, s.first, s.named)
+                })
+                .collect();
+            all.sort();
+            all
+        };
+        c.start(100);
+        c.count_run(&[3, 5], &[true, true], 2, false);
+        c.count_run(&[5], &[false], 9, false);
+        assert_eq!(
+            counts(&c),
+            vec![
+                (vec![3], 1, 2, false),
+                (vec![3, 5], 1, 2, true),
+                (vec![5], 2, 2, false),
+            ]
+        );
+        for article in [7, u32::MAX] {
+            c.article = article;
+            c.start(100);
+            c.count_run(&[5, 8, 9], &[false, true, true], 4, true);
+            assert_eq!(
+                counts(&c),
+                vec![
+                    (vec![5], 1, 4, false),
+                    (vec![5, 8], 1, 4, false),
+                    (vec![5, 8, 9], 1, 4, false),
+                    (vec![8], 1, 4, false),
+                    (vec![8, 9], 1, 4, false),
+                    (vec![9], 1, 4, false),
+                ],
+                "after article {article}"
             );
         }
     }

@@ -367,28 +367,37 @@ impl Classifier {
             let mut words = Vec::with_capacity(longest / 5 + 1);
             for text in texts {
                 words.clear();
-                words
-                    .extend(crate::schema::words::words(text).map(|(from, to, _)| &text[from..to]));
-                for (i, &word) in words.iter().enumerate() {
+                // Each word's slot is worked out once, for its prefetches and its lookup.
+                words.extend(crate::schema::words::words(text).map(|(from, to, _)| {
+                    let word = &text[from..to];
+                    (word, cache.place(word))
+                }));
+                for (i, &(word, place)) in words.iter().enumerate() {
                     // The cache and the weights are larger than the core's cache: a lookup is a
                     // wait on memory, so what the words ahead need is asked for before it is
                     // read, their slots first, then (once those are in) their weight rows.
-                    if let Some(ahead) = words.get(i + LOOKAHEAD) {
-                        cache.prefetch(ahead);
+                    if let Some((_, Some(ahead))) = words.get(i + LOOKAHEAD) {
+                        cache.prefetch_at(ahead);
                     }
-                    if let Some(stem) = words.get(i + LOOKAHEAD / 2).and_then(|w| cache.get(w)) {
+                    if let Some(stem) = words
+                        .get(i + LOOKAHEAD / 2)
+                        .and_then(|(_, p)| cache.get_at(p.as_ref()?))
+                    {
                         if let Some(row) = self.rows.get(stem.row as usize) {
                             super::word_table::prefetch(row);
                         }
                     }
-                    let stem =
-                        cache.get_or_insert_with(word, || match stem_hash(word, &mut lower) {
-                            0 => Stem {
-                                row: SKIPPED,
-                                cues: (0, 0),
-                            },
-                            h => self.stems.get(&h).copied().unwrap_or_default(),
-                        });
+                    let mut make = || match stem_hash(word, &mut lower) {
+                        0 => Stem {
+                            row: SKIPPED,
+                            cues: (0, 0),
+                        },
+                        h => self.stems.get(&h).copied().unwrap_or_default(),
+                    };
+                    let stem = match place {
+                        Some(place) => cache.get_or_insert_at(&place, make),
+                        None => make(),
+                    };
                     if stem.row == SKIPPED {
                         continue;
                     }

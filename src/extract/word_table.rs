@@ -47,25 +47,42 @@ impl<V: Copy + Default> WordTable<V> {
     /// The value kept for `word`, if it holds its slot.
     #[inline]
     pub fn get(&self, word: &str) -> Option<V> {
-        let (key, at) = self.key(word)?;
-        let slot = self.slots.get(at)?;
-        (slot.key == key).then_some(slot.value)
+        self.get_at(&self.place(word)?)
+    }
+
+    /// The value kept for the word at `place`, if it holds its slot.
+    #[inline]
+    pub fn get_at(&self, place: &Place) -> Option<V> {
+        let slot = self.slots.get(place.at)?;
+        (slot.key == place.key).then_some(slot.value)
     }
 
     /// Starts loading `word`'s slot, so that a run of lookups misses the cache together
     /// rather than one after another: issued a few words ahead of [`WordTable::get`].
     #[inline]
     pub fn prefetch(&self, word: &str) {
-        if let Some(slot) = self.key(word).and_then(|(_, at)| self.slots.get(at)) {
+        if let Some(place) = self.place(word) {
+            self.prefetch_at(&place);
+        }
+    }
+
+    /// [`WordTable::prefetch`] for a word already placed.
+    #[inline]
+    pub fn prefetch_at(&self, place: &Place) {
+        if let Some(slot) = self.slots.get(place.at) {
             prefetch(slot);
         }
     }
 
     /// Keeps `value` for `word` (a word over [`MAX_WORD`] bytes is not kept).
     pub fn insert(&mut self, word: &str, value: V) {
-        let Some((key, at)) = self.key(word) else {
-            return;
-        };
+        if let Some(place) = self.place(word) {
+            self.insert_at(&place, value);
+        }
+    }
+
+    /// Keeps `value` for the word at `place`.
+    pub fn insert_at(&mut self, place: &Place, value: V) {
         if self.slots.is_empty() {
             let empty = Slot {
                 key: EMPTY,
@@ -73,17 +90,29 @@ impl<V: Copy + Default> WordTable<V> {
             };
             self.slots = vec![empty; 1 << self.bits];
         }
-        self.slots[at] = Slot { key, value };
+        self.slots[place.at] = Slot {
+            key: place.key,
+            value,
+        };
     }
 
     /// The value kept for `word`, or `make`'s, then kept.
     #[inline]
     pub fn get_or_insert_with(&mut self, word: &str, make: impl FnOnce() -> V) -> V {
-        match self.get(word) {
+        match self.place(word) {
+            Some(place) => self.get_or_insert_at(&place, make),
+            None => make(),
+        }
+    }
+
+    /// [`WordTable::get_or_insert_with`] for a word already placed.
+    #[inline]
+    pub fn get_or_insert_at(&mut self, place: &Place, make: impl FnOnce() -> V) -> V {
+        match self.get_at(place) {
             Some(v) => v,
             None => {
                 let v = make();
-                self.insert(word, v);
+                self.insert_at(place, v);
                 v
             }
         }
@@ -94,9 +123,10 @@ impl<V: Copy + Default> WordTable<V> {
         self.slots.clear();
     }
 
-    /// The word as a slot key, and its slot number; `None` for a longer word.
+    /// Where `word` goes in this table: its key and slot; `None` for a longer word. Worked
+    /// out once, it serves a word's prefetch, lookup and insertion.
     #[inline]
-    fn key(&self, word: &str) -> Option<(Key, usize)> {
+    pub fn place(&self, word: &str) -> Option<Place> {
         if word.len() > MAX_WORD {
             return None;
         }
@@ -106,8 +136,18 @@ impl<V: Copy + Default> WordTable<V> {
         let lane = |i: usize| u64::from_le_bytes(key[i * 8..i * 8 + 8].try_into().unwrap());
         let h = (lane(0) ^ lane(1).rotate_left(21) ^ lane(2).rotate_left(42))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        Some((key, (h >> (64 - self.bits)) as usize))
+        Some(Place {
+            key,
+            at: (h >> (64 - self.bits)) as usize,
+        })
     }
+}
+
+/// A word's key and slot in a [`WordTable`] (of the same size), from [`WordTable::place`].
+#[derive(Clone, Copy)]
+pub struct Place {
+    key: Key,
+    at: usize,
 }
 
 /// Starts loading the cache line that holds `value`.

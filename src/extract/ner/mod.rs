@@ -328,11 +328,7 @@ pub(crate) fn gazetteer_places<S: AsRef<str>>(
     if !keys.iter().any(|k| k.capitalised && g.may_start(k.lower)) {
         return out;
     }
-    let lower: Vec<String> = words
-        .iter()
-        .map(|w| normalise(w.as_ref()).to_lowercase())
-        .collect();
-    for m in g.matches(&lower) {
+    for m in g.matches_keyed(words, keys) {
         // Lower-case words only count inside a match that starts with a capital.
         if !words[m.start]
             .as_ref()
