@@ -440,12 +440,12 @@ pub fn extract_cut(
         // when asked for; `ahead` holds the places of the next `LOOKAHEAD` words.
         let mut ahead: [Option<Place>; LOOKAHEAD] = [None; LOOKAHEAD];
         for (slot, t) in ahead.iter_mut().zip(toks) {
-            *slot = lexicon.written.place(t.text(text));
+            *slot = Place::of(t.text(text));
         }
         for (i, t) in toks.iter().enumerate() {
             let place = ahead[i % LOOKAHEAD];
             if let Some(next) = toks.get(i + LOOKAHEAD) {
-                let next = lexicon.written.place(next.text(text));
+                let next = Place::of(next.text(text));
                 if let Some(next) = &next {
                     lexicon.written.prefetch_at(next);
                 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::word_table::WordTable;
+use super::word_table::{Place, WordTable};
 
 const VOCABULARY: &str = include_str!("../../index_schema/topics.toml");
 const EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/topics.model");
@@ -370,7 +370,7 @@ impl Classifier {
                 // Each word's slot is worked out once, for its prefetches and its lookup.
                 words.extend(crate::schema::words::words(text).map(|(from, to, _)| {
                     let word = &text[from..to];
-                    (word, cache.place(word))
+                    (word, Place::of(word))
                 }));
                 for (i, &(word, place)) in words.iter().enumerate() {
                     // The cache and the weights are larger than the core's cache: a lookup is a

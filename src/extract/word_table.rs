@@ -5,7 +5,10 @@
 //! loads: a hash map's control bytes, then its slot, then the key it points to. Here the word
 //! and its value sit inline in one aligned 32-byte slot, fixed by the word's hash; a word met
 //! later in the same slot takes it over. News vocabulary is Zipfian, so the frequent words keep
-//! their slots, and a word pushed out is only worked out again.
+//! their slots, and a word pushed out is only worked out again. [`WordIds`] keeps every word
+//! (the tagger's ids must not be lost) in the same slots, probing on past a taken one.
+
+use rustc_hash::FxHashMap;
 
 /// Longest word (in bytes) a slot holds; longer words are not kept.
 pub const MAX_WORD: usize = 23;
@@ -47,13 +50,13 @@ impl<V: Copy + Default> WordTable<V> {
     /// The value kept for `word`, if it holds its slot.
     #[inline]
     pub fn get(&self, word: &str) -> Option<V> {
-        self.get_at(&self.place(word)?)
+        self.get_at(&Place::of(word)?)
     }
 
     /// The value kept for the word at `place`, if it holds its slot.
     #[inline]
     pub fn get_at(&self, place: &Place) -> Option<V> {
-        let slot = self.slots.get(place.at)?;
+        let slot = self.slots.get(place.home(self.bits))?;
         (slot.key == place.key).then_some(slot.value)
     }
 
@@ -61,7 +64,7 @@ impl<V: Copy + Default> WordTable<V> {
     /// rather than one after another: issued a few words ahead of [`WordTable::get`].
     #[inline]
     pub fn prefetch(&self, word: &str) {
-        if let Some(place) = self.place(word) {
+        if let Some(place) = Place::of(word) {
             self.prefetch_at(&place);
         }
     }
@@ -69,14 +72,14 @@ impl<V: Copy + Default> WordTable<V> {
     /// [`WordTable::prefetch`] for a word already placed.
     #[inline]
     pub fn prefetch_at(&self, place: &Place) {
-        if let Some(slot) = self.slots.get(place.at) {
+        if let Some(slot) = self.slots.get(place.home(self.bits)) {
             prefetch(slot);
         }
     }
 
     /// Keeps `value` for `word` (a word over [`MAX_WORD`] bytes is not kept).
     pub fn insert(&mut self, word: &str, value: V) {
-        if let Some(place) = self.place(word) {
+        if let Some(place) = Place::of(word) {
             self.insert_at(&place, value);
         }
     }
@@ -84,13 +87,9 @@ impl<V: Copy + Default> WordTable<V> {
     /// Keeps `value` for the word at `place`.
     pub fn insert_at(&mut self, place: &Place, value: V) {
         if self.slots.is_empty() {
-            let empty = Slot {
-                key: EMPTY,
-                value: V::default(),
-            };
-            self.slots = vec![empty; 1 << self.bits];
+            self.slots = empty_slots(1 << self.bits);
         }
-        self.slots[place.at] = Slot {
+        self.slots[place.home(self.bits)] = Slot {
             key: place.key,
             value,
         };
@@ -99,7 +98,7 @@ impl<V: Copy + Default> WordTable<V> {
     /// The value kept for `word`, or `make`'s, then kept.
     #[inline]
     pub fn get_or_insert_with(&mut self, word: &str, make: impl FnOnce() -> V) -> V {
-        match self.place(word) {
+        match Place::of(word) {
             Some(place) => self.get_or_insert_at(&place, make),
             None => make(),
         }
@@ -122,11 +121,28 @@ impl<V: Copy + Default> WordTable<V> {
     pub fn clear(&mut self) {
         self.slots.clear();
     }
+}
 
-    /// Where `word` goes in this table: its key and slot; `None` for a longer word. Worked
-    /// out once, it serves a word's prefetch, lookup and insertion.
+fn empty_slots<V: Copy + Default>(n: usize) -> Vec<Slot<V>> {
+    let empty = Slot {
+        key: EMPTY,
+        value: V::default(),
+    };
+    vec![empty; n]
+}
+
+/// A word's key and hash, worked out once for its prefetch, lookup and insertion in a
+/// [`WordTable`] or [`WordIds`] of any size.
+#[derive(Clone, Copy)]
+pub struct Place {
+    key: Key,
+    hash: u64,
+}
+
+impl Place {
+    /// Where `word` goes; `None` for a word over [`MAX_WORD`] bytes.
     #[inline]
-    pub fn place(&self, word: &str) -> Option<Place> {
+    pub fn of(word: &str) -> Option<Place> {
         if word.len() > MAX_WORD {
             return None;
         }
@@ -134,20 +150,115 @@ impl<V: Copy + Default> WordTable<V> {
         key[0] = word.len() as u8;
         key[1..=word.len()].copy_from_slice(word.as_bytes());
         let lane = |i: usize| u64::from_le_bytes(key[i * 8..i * 8 + 8].try_into().unwrap());
-        let h = (lane(0) ^ lane(1).rotate_left(21) ^ lane(2).rotate_left(42))
+        let hash = (lane(0) ^ lane(1).rotate_left(21) ^ lane(2).rotate_left(42))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        Some(Place {
-            key,
-            at: (h >> (64 - self.bits)) as usize,
-        })
+        Some(Place { key, hash })
+    }
+
+    /// The word's own slot in a table of `2^bits` slots.
+    #[inline]
+    fn home(&self, bits: u32) -> usize {
+        (self.hash >> (64 - bits)) as usize
     }
 }
 
-/// A word's key and slot in a [`WordTable`] (of the same size), from [`WordTable::place`].
-#[derive(Clone, Copy)]
-pub struct Place {
-    key: Key,
-    at: usize,
+/// A complete map from words (as written) to ids, its keys inline in the same 32-byte slots
+/// as a [`WordTable`], found by probing on from the word's own slot. A lookup is one cache
+/// line, which can be asked for words ahead ([`WordIds::prefetch`]); a hash map's is a
+/// control byte, then a bucket, and cannot. Words over [`MAX_WORD`] bytes are kept in a map.
+#[derive(Default)]
+pub struct WordIds {
+    slots: Vec<Slot<u32>>,
+    bits: u32,
+    len: usize,
+    long: FxHashMap<String, u32>,
+}
+
+/// Slots a [`WordIds`] starts with.
+const FIRST_BITS: u32 = 12;
+
+impl WordIds {
+    /// The id of `word` (at `place`, when it has one).
+    #[inline]
+    pub fn get(&self, word: &str, place: Option<&Place>) -> Option<u32> {
+        let Some(place) = place else {
+            return self.long.get(word).copied();
+        };
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = place.home(self.bits);
+        loop {
+            let slot = &self.slots[at];
+            if slot.key == place.key {
+                return Some(slot.value);
+            }
+            if slot.key == EMPTY {
+                return None;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Starts loading the slot a lookup of the word at `place` reads first.
+    #[inline]
+    pub fn prefetch(&self, place: &Place) {
+        if let Some(slot) = self.slots.get(place.home(self.bits)) {
+            prefetch(slot);
+        }
+    }
+
+    /// Gives `word` (at `place`, when it has one), not yet kept, the id `id`.
+    pub fn insert(&mut self, word: &str, place: Option<&Place>, id: u32) {
+        let Some(place) = place else {
+            self.long.insert(word.to_string(), id);
+            return;
+        };
+        // At most half full, so that probes stay short.
+        if 2 * (self.len + 1) > self.slots.len() {
+            self.grow();
+        }
+        self.put(place.key, place.home(self.bits), id);
+        self.len += 1;
+    }
+
+    /// Forgets every word, keeping the slots' memory.
+    pub fn clear(&mut self) {
+        self.slots.fill(Slot {
+            key: EMPTY,
+            value: 0,
+        });
+        self.len = 0;
+        self.long.clear();
+    }
+
+    fn put(&mut self, key: Key, home: usize, id: u32) {
+        let mask = self.slots.len() - 1;
+        let mut at = home;
+        while self.slots[at].key != EMPTY {
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = Slot { key, value: id };
+    }
+
+    /// Doubles the slots and puts every kept word in the new ones.
+    fn grow(&mut self) {
+        self.bits = if self.slots.is_empty() {
+            FIRST_BITS
+        } else {
+            self.bits + 1
+        };
+        let old = std::mem::replace(&mut self.slots, empty_slots(1 << self.bits));
+        for slot in old.into_iter().filter(|s| s.key != EMPTY) {
+            // The key holds the word: its place (and so its hash) follows from it.
+            let len = usize::from(slot.key[0]);
+            let word = std::str::from_utf8(&slot.key[1..=len]).unwrap_or_default();
+            if let Some(place) = Place::of(word) {
+                self.put(place.key, place.home(self.bits), slot.value);
+            }
+        }
+    }
 }
 
 /// Starts loading the cache line that holds `value`.
@@ -196,5 +307,38 @@ mod tests {
         assert_eq!(table.get("é"), Some(3));
         table.clear();
         assert_eq!(table.get(&longest), None);
+    }
+
+    /// Every word kept answers with its own id, through growth, probing past words of the
+    /// same slot, and for words too long for a slot; cleared, none does.
+    #[test]
+    fn word_ids_keep_every_word() {
+        let mut ids = WordIds::default();
+        let words: Vec<String> = (0..20_000)
+            .map(|i| match i % 3 {
+                0 => format!("w{i}"),
+                1 => format!("Word{i}-{}", "x".repeat(i % 30)),
+                _ => format!("é{i}"),
+            })
+            .collect();
+        let place = |w: &str| Place::of(w);
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(ids.get(w, place(w).as_ref()), None, "{w} before");
+            ids.insert(w, place(w).as_ref(), i as u32);
+        }
+        for (i, w) in words.iter().enumerate() {
+            if let Some(p) = place(w) {
+                ids.prefetch(&p);
+            }
+            assert_eq!(ids.get(w, place(w).as_ref()), Some(i as u32), "{w}");
+        }
+        assert!(ids.slots.len() >= 2 * ids.len, "at most half full");
+        assert_eq!(ids.get("absent", place("absent").as_ref()), None);
+        ids.clear();
+        for w in &words {
+            assert_eq!(ids.get(w, place(w).as_ref()), None, "{w} after clearing");
+        }
+        ids.insert("again", place("again").as_ref(), 7);
+        assert_eq!(ids.get("again", place("again").as_ref()), Some(7));
     }
 }

@@ -17,7 +17,6 @@ pub mod train;
 
 use std::collections::HashMap;
 
-use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::OnceLock;
 
@@ -27,6 +26,7 @@ pub use labels::{Kind, Label, LABELS};
 pub use model::{Model, ModelError};
 
 use super::gazetteer::{Gazetteer, List};
+use super::word_table::{Place, WordIds};
 
 /// The model shipped with newsdex.
 const EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/ner.model");
@@ -41,8 +41,8 @@ pub struct Tagger {
 /// Per-thread scores of words already seen, by window offset.
 #[derive(Default)]
 pub struct Cache {
-    /// Words to ids, short words inline in the table (`CompactString`): no pointer to chase.
-    index: FxHashMap<CompactString, u32>,
+    /// Words to ids, in slots that can be asked for ahead.
+    index: WordIds,
     words: WordBlocks,
     edge: Option<[[f32; LABELS]; OFFSETS]>,
 }
@@ -116,6 +116,9 @@ impl CachedWord {
     }
 }
 
+/// Words ahead whose index slots are asked for.
+const LOOKAHEAD: usize = 8;
+
 /// Words beyond this many are forgotten, to bound a cache's memory (384 bytes a word).
 const CACHE_WORDS: usize = 200_000;
 
@@ -158,27 +161,42 @@ impl Tagger {
             cache.words.clear();
             cache.index.clear();
         }
-        // One lookup per word; unseen words are scored once and kept.
+        // One lookup per word, its slot asked for a few words ahead; unseen words are scored
+        // once and kept.
+        let words: Vec<(&str, Option<Place>)> = sentences
+            .iter()
+            .flatten()
+            .map(|&w| (w, Place::of(w)))
+            .collect();
+        let mut all_ids = Vec::with_capacity(words.len());
+        for (i, (w, place)) in words.iter().enumerate() {
+            if let Some((_, Some(ahead))) = words.get(i + LOOKAHEAD) {
+                cache.index.prefetch(ahead);
+            }
+            let id = match cache.index.get(w, place.as_ref()) {
+                Some(id) => {
+                    cache.words[id].prefetch();
+                    id
+                }
+                None => {
+                    let id = cache.words.len() as u32;
+                    cache.words.push(CachedWord {
+                        keys: Keys::of(w),
+                        vectors: self.word_vectors(Some(w)),
+                    });
+                    cache.index.insert(w, place.as_ref(), id);
+                    id
+                }
+            };
+            all_ids.push(id);
+        }
+        let mut rest = all_ids.as_slice();
         let ids: Vec<Vec<u32>> = sentences
             .iter()
             .map(|s| {
-                s.iter()
-                    .map(|w| match cache.index.get(*w) {
-                        Some(&id) => {
-                            cache.words[id].prefetch();
-                            id
-                        }
-                        None => {
-                            let id = cache.words.len() as u32;
-                            cache.words.push(CachedWord {
-                                keys: Keys::of(w),
-                                vectors: self.word_vectors(Some(w)),
-                            });
-                            cache.index.insert(CompactString::from(*w), id);
-                            id
-                        }
-                    })
-                    .collect()
+                let (these, after) = rest.split_at(s.len());
+                rest = after;
+                these.to_vec()
             })
             .collect();
         let edge = *cache.edge.get_or_insert_with(|| self.word_vectors(None));
