@@ -180,7 +180,7 @@ const MAX_WORDS: usize = 4;
 /// Candidates sorted at a time when picking the best (more only if overlaps use them up).
 const HEAD: usize = 64;
 
-/// A candidate phrase: word ids (into the article's word list) and its length.
+/// A candidate phrase: its lexemes (padded with [`NOT_CONTENT`]) and its length.
 type PhraseKey = ([u32; MAX_WORDS], u8);
 
 /// How often a candidate occurs in the article, where it first does (the position at the end

@@ -155,7 +155,7 @@ impl Place {
         Some(Place { key, hash })
     }
 
-    /// The word's own slot in a table of `2^bits` slots.
+    /// The word's own slot in a table of `2^bits` slots (`bits` ≥ 1).
     #[inline]
     fn home(&self, bits: u32) -> usize {
         (self.hash >> (64 - bits)) as usize
@@ -204,9 +204,10 @@ impl WordIds {
     /// Starts loading the slot a lookup of the word at `place` reads first.
     #[inline]
     pub fn prefetch(&self, place: &Place) {
-        if let Some(slot) = self.slots.get(place.home(self.bits)) {
-            prefetch(slot);
+        if self.slots.is_empty() {
+            return;
         }
+        prefetch(&self.slots[place.home(self.bits)]);
     }
 
     /// Gives `word` (at `place`, when it has one), not yet kept, the id `id`.
@@ -314,6 +315,8 @@ mod tests {
     #[test]
     fn word_ids_keep_every_word() {
         let mut ids = WordIds::default();
+        ids.prefetch(&Place::of("empty").unwrap());
+        assert_eq!(ids.get("empty", Place::of("empty").as_ref()), None);
         let words: Vec<String> = (0..20_000)
             .map(|i| match i % 3 {
                 0 => format!("w{i}"),

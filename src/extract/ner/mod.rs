@@ -191,12 +191,12 @@ impl Tagger {
             all_ids.push(id);
         }
         let mut rest = all_ids.as_slice();
-        let ids: Vec<Vec<u32>> = sentences
+        let ids: Vec<&[u32]> = sentences
             .iter()
             .map(|s| {
                 let (these, after) = rest.split_at(s.len());
                 rest = after;
-                these.to_vec()
+                these
             })
             .collect();
         let edge = *cache.edge.get_or_insert_with(|| self.word_vectors(None));
