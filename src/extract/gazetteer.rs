@@ -329,6 +329,7 @@ mod tests {
     /// Lower-casing only where an alias may start gives the same matches as lower-casing all.
     #[test]
     fn keyed_matches_are_the_matches_of_the_lower_cased_words() {
+        use crate::extract::ner::{features::Keys, normalise};
         let g = Gazetteer::embedded();
         for sentence in [
             "The United Nations Security Council met in New York on Monday",
@@ -338,14 +339,8 @@ mod tests {
             "nothing here at all",
         ] {
             let words: Vec<&str> = sentence.split(' ').collect();
-            let keys: Vec<super::super::ner::features::Keys> = words
-                .iter()
-                .map(|w| super::super::ner::features::Keys::of(w))
-                .collect();
-            let lower: Vec<String> = words
-                .iter()
-                .map(|w| super::super::ner::normalise(w).to_lowercase())
-                .collect();
+            let keys: Vec<Keys> = words.iter().map(|w| Keys::of(w)).collect();
+            let lower: Vec<String> = words.iter().map(|w| normalise(w).to_lowercase()).collect();
             assert_eq!(
                 g.matches_keyed(&words, &keys),
                 g.matches(&lower),

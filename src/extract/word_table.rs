@@ -47,12 +47,6 @@ impl<V: Copy + Default> WordTable<V> {
         }
     }
 
-    /// The value kept for `word`, if it holds its slot.
-    #[inline]
-    pub fn get(&self, word: &str) -> Option<V> {
-        self.get_at(&Place::of(word)?)
-    }
-
     /// The value kept for the word at `place`, if it holds its slot.
     #[inline]
     pub fn get_at(&self, place: &Place) -> Option<V> {
@@ -60,27 +54,12 @@ impl<V: Copy + Default> WordTable<V> {
         (slot.key == place.key).then_some(slot.value)
     }
 
-    /// Starts loading `word`'s slot, so that a run of lookups misses the cache together
-    /// rather than one after another: issued a few words ahead of [`WordTable::get`].
-    #[inline]
-    pub fn prefetch(&self, word: &str) {
-        if let Some(place) = Place::of(word) {
-            self.prefetch_at(&place);
-        }
-    }
-
-    /// [`WordTable::prefetch`] for a word already placed.
+    /// Starts loading the slot of the word at `place`, so that a run of lookups misses the
+    /// cache together rather than one after another: issued a few words ahead of the lookup.
     #[inline]
     pub fn prefetch_at(&self, place: &Place) {
         if let Some(slot) = self.slots.get(place.home(self.bits)) {
             prefetch(slot);
-        }
-    }
-
-    /// Keeps `value` for `word` (a word over [`MAX_WORD`] bytes is not kept).
-    pub fn insert(&mut self, word: &str, value: V) {
-        if let Some(place) = Place::of(word) {
-            self.insert_at(&place, value);
         }
     }
 
@@ -283,31 +262,38 @@ mod tests {
     #[test]
     fn a_lookup_answers_only_with_its_own_words_value() {
         let mut table: WordTable<u32> = WordTable::new(6);
+        let at = |w: &str| Place::of(w).unwrap();
         let words: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
         let value = |w: &str| w[1..].parse::<u32>().unwrap();
         for w in &words {
-            table.insert(w, value(w));
+            table.insert_at(&at(w), value(w));
         }
         let mut kept = 0;
         for w in &words {
-            if let Some(v) = table.get(w) {
+            table.prefetch_at(&at(w));
+            if let Some(v) = table.get_at(&at(w)) {
                 assert_eq!(v, value(w), "{w}");
                 kept += 1;
             }
         }
         assert!(kept > 0 && kept <= 64, "{kept} words kept in 64 slots");
-        assert_eq!(table.get("w"), None);
-        assert_eq!(table.get(""), None);
+        assert_eq!(table.get_at(&at("w")), None);
+        assert_eq!(table.get_at(&at("")), None);
         let long = "a".repeat(MAX_WORD + 1);
-        table.insert(&long, 7);
-        assert_eq!(table.get(&long), None);
+        assert!(Place::of(&long).is_none(), "too long for a slot");
+        assert_eq!(table.get_or_insert_with(&long, || 7), 7);
+        assert_eq!(
+            table.get_or_insert_with(&long, || 8),
+            8,
+            "made again each time"
+        );
         let longest = "b".repeat(MAX_WORD);
-        table.insert(&longest, 9);
-        assert_eq!(table.get(&longest), Some(9));
+        table.insert_at(&at(&longest), 9);
+        assert_eq!(table.get_at(&at(&longest)), Some(9));
         assert_eq!(table.get_or_insert_with("é", || 3), 3);
-        assert_eq!(table.get("é"), Some(3));
+        assert_eq!(table.get_or_insert_with("é", || 4), 3, "kept");
         table.clear();
-        assert_eq!(table.get(&longest), None);
+        assert_eq!(table.get_at(&at(&longest)), None);
     }
 
     /// Every word kept answers with its own id, through growth, probing past words of the
