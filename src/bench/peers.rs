@@ -3,7 +3,7 @@
 //! (built with the `peers` feature), ripgrep and tantivy-cli (when they are on PATH).
 //!
 //! Peers read the archive with newsdex's own readers, so every engine indexes the same titles
-//! and bodies, and answer the same [`Shape`]s of the query mix.
+//! and bodies, and answer the same [`Shape`](crate::bench::queries::Shape)s of the query mix.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

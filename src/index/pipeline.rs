@@ -51,8 +51,8 @@ pub struct Settings {
     /// `memory_mb`) and merges segments with up to this many in the background.
     pub threads: usize,
     /// The writer's memory budget in MB: its in-memory segments, shared by its threads, take
-    /// [`SEGMENT_SHARE_PERCENT`] of it (at most [`MAX_SEGMENT_BYTES`] a thread), and writing a
-    /// full one to disk the rest.
+    /// a share of it (`SEGMENT_SHARE_PERCENT`, at most `MAX_SEGMENT_BYTES` a thread), and
+    /// writing a full one to disk the rest.
     pub memory_mb: usize,
     /// Commit at least this often on long runs.
     pub commit_interval: Duration,
