@@ -436,22 +436,13 @@ pub fn extract_cut(
             caps.clear();
         };
         // The table outgrows the core's cache: the slots of the words ahead are asked for
-        // before they are read, so their waits on memory overlap. Each word is placed once,
-        // when asked for; `ahead` holds the places of the next `LOOKAHEAD` words.
-        let mut ahead: [Option<Place>; LOOKAHEAD] = [None; LOOKAHEAD];
-        for (slot, t) in ahead.iter_mut().zip(toks) {
-            *slot = Place::of(t.text(text));
-        }
+        // before they are read, so their waits on memory overlap. Each word is placed once.
+        let places: Vec<Option<Place>> = toks.iter().map(|t| Place::of(t.text(text))).collect();
         for (i, t) in toks.iter().enumerate() {
-            let place = ahead[i % LOOKAHEAD];
-            if let Some(next) = toks.get(i + LOOKAHEAD) {
-                let next = Place::of(next.text(text));
-                if let Some(next) = &next {
-                    lexicon.written.prefetch_at(next);
-                }
-                ahead[i % LOOKAHEAD] = next;
+            if let Some(Some(ahead)) = places.get(i + LOOKAHEAD) {
+                lexicon.written.prefetch_at(ahead);
             }
-            let word = lexicon.written(t.text(text), place);
+            let word = lexicon.written(t.text(text), places[i]);
             if word.lexeme == NOT_CONTENT {
                 flush(&mut run, &mut caps, position);
             } else {
@@ -469,35 +460,26 @@ pub fn extract_cut(
     let total = position.max(1) as f32;
     let mut scored: Vec<(f32, PhraseKey)> = candidates
         .each()
-        .map(
-            |(
-                (ids, len),
-                Seen {
-                    count,
-                    first,
-                    named,
-                },
-            )| {
-                let len = usize::from(len);
-                let rarity: f32 = ids[..len]
-                    .iter()
-                    .map(|&i| lexicon.idf(i, background, shipped))
-                    .sum::<f32>()
-                    / len as f32;
-                let early = 1.0 + 1.0 / (1.0 + 10.0 * first as f32 / total);
-                // Favours two- and three-word phrases without shutting out single words, which
-                // crowd annotators choose most (on 500N-KPCrowd, stronger preferences lower F1@10).
-                let length = match len {
-                    1 => 0.6,
-                    2 => 1.2,
-                    3 => 1.1,
-                    _ => 0.9,
-                };
-                let named = if named { NAMED_BOOST } else { 1.0 };
-                let score = rarity * (1.0 + (count as f32).ln()) * early * length * named;
-                (score, (ids, len as u8))
-            },
-        )
+        .map(|((ids, len), seen)| {
+            let len = usize::from(len);
+            let rarity: f32 = ids[..len]
+                .iter()
+                .map(|&i| lexicon.idf(i, background, shipped))
+                .sum::<f32>()
+                / len as f32;
+            let early = 1.0 + 1.0 / (1.0 + 10.0 * seen.first as f32 / total);
+            // Favours two- and three-word phrases without shutting out single words, which
+            // crowd annotators choose most (on 500N-KPCrowd, stronger preferences lower F1@10).
+            let length = match len {
+                1 => 0.6,
+                2 => 1.2,
+                3 => 1.1,
+                _ => 0.9,
+            };
+            let named = if seen.named { NAMED_BOOST } else { 1.0 };
+            let score = rarity * (1.0 + (seen.count as f32).ln()) * early * length * named;
+            (score, (ids, len as u8))
+        })
         .collect();
     if candidates.phrases.capacity() <= SCRATCH_KEPT {
         SCRATCH.with(|cell| *cell.borrow_mut() = candidates);

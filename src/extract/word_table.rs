@@ -128,10 +128,10 @@ impl Place {
         let mut key = [0u8; MAX_WORD + 1];
         key[0] = word.len() as u8;
         key[1..=word.len()].copy_from_slice(word.as_bytes());
-        let lane = |i: usize| u64::from_le_bytes(key[i * 8..i * 8 + 8].try_into().unwrap());
-        let hash = (lane(0) ^ lane(1).rotate_left(21) ^ lane(2).rotate_left(42))
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        Some(Place { key, hash })
+        Some(Place {
+            key,
+            hash: hash(&key),
+        })
     }
 
     /// The word's own slot in a table of `2^bits` slots (`bits` ≥ 1).
@@ -139,6 +139,14 @@ impl Place {
     fn home(&self, bits: u32) -> usize {
         (self.hash >> (64 - bits)) as usize
     }
+}
+
+/// The hash of a word's key: its three 8-byte lanes mixed.
+#[inline]
+fn hash(key: &Key) -> u64 {
+    let lane = |i: usize| u64::from_le_bytes(key[i * 8..i * 8 + 8].try_into().unwrap());
+    (lane(0) ^ lane(1).rotate_left(21) ^ lane(2).rotate_left(42))
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// A complete map from words (as written) to ids, its keys inline in the same 32-byte slots
@@ -231,12 +239,11 @@ impl WordIds {
         };
         let old = std::mem::replace(&mut self.slots, empty_slots(1 << self.bits));
         for slot in old.into_iter().filter(|s| s.key != EMPTY) {
-            // The key holds the word: its place (and so its hash) follows from it.
-            let len = usize::from(slot.key[0]);
-            let word = std::str::from_utf8(&slot.key[1..=len]).unwrap_or_default();
-            if let Some(place) = Place::of(word) {
-                self.put(place.key, place.home(self.bits), slot.value);
-            }
+            let place = Place {
+                key: slot.key,
+                hash: hash(&slot.key),
+            };
+            self.put(place.key, place.home(self.bits), slot.value);
         }
     }
 }
