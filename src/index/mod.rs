@@ -3,6 +3,7 @@
 
 mod directory;
 mod document;
+mod merges;
 mod pipeline;
 mod stats;
 
