@@ -196,3 +196,48 @@ impl<'a> Reader<'a> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(weights: &Weights, feature: u64) -> [f32; LABELS] {
+        let mut s = [0.0; LABELS];
+        weights.add_to(feature, &mut s);
+        s
+    }
+
+    #[test]
+    fn a_model_reads_back_what_it_wrote() {
+        let row = |i: u64| {
+            let mut r = [0.0; LABELS];
+            r[i as usize % LABELS] = i as f32 - 150.5;
+            r[(i as usize + 5) % LABELS] = 0.25;
+            r
+        };
+        let model = Model {
+            weights: Weights::from_rows((0..300u64).map(|i| (i * 977, row(i)))),
+            lexicon: [("senate".to_string(), 3)].into_iter().collect(),
+            clusters: [("Baku".to_string(), (12, 3))].into_iter().collect(),
+        };
+        let bytes = model.to_bytes().unwrap();
+        let back = Model::from_bytes(&bytes).unwrap();
+        assert_eq!(back.weights.len(), 300);
+        for i in 0..300u64 {
+            assert_eq!(scores(&back.weights, i * 977), row(i));
+        }
+        assert_eq!(
+            scores(&back.weights, 978),
+            [0.0; LABELS],
+            "an unknown feature adds nothing"
+        );
+        assert_eq!(back.lexicon, model.lexicon);
+        assert_eq!(back.clusters, model.clusters);
+        assert_eq!(
+            back.to_bytes().unwrap(),
+            bytes,
+            "the same model writes the same bytes"
+        );
+        assert!(Model::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+    }
+}
