@@ -10,6 +10,7 @@ mod sidecar;
 pub mod smart;
 mod table;
 mod text;
+mod utf8;
 mod walk;
 
 use std::fmt;
@@ -164,7 +165,10 @@ pub fn read_file(file: &FileRef, kind: Kind, ctx: &ReadContext, emit: &mut dyn F
     };
     match kind.format {
         Format::Text | Format::Markdown => text::read(file, stream, kind.format, ctx, emit),
-        Format::Json => json::read_document(file, stream, ctx, emit),
+        Format::Json => {
+            let reopen = || decode::open(&file.shown, kind.compression);
+            json::read_document(file, stream, &reopen, ctx, emit)
+        }
         Format::JsonLines => json::read_lines(file, stream, ctx, emit),
         Format::Csv | Format::Tsv => table::read(file, stream, kind.format, ctx, emit),
         Format::Sgml => sgml::read(file, stream, emit),

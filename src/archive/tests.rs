@@ -131,6 +131,127 @@ fn json_array_envelope_and_single_object() {
     assert_eq!(articles[3].url.as_deref(), Some("https://example.org/4"));
 }
 
+/// A JSON array of `n` articles, titled T0, T1, ...
+fn json_articles(n: usize) -> String {
+    let items: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"title": "T{i}", "body": "Body number {i}."}}"#))
+        .collect();
+    format!("[{}]", items.join(",\n"))
+}
+
+fn titles(articles: &[Article]) -> Vec<&str> {
+    articles.iter().map(|a| a.title.as_str()).collect()
+}
+
+#[test]
+fn a_broken_json_array_keeps_the_articles_before_the_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = json_articles(5);
+    let cut = whole.find("T3").unwrap() - 12;
+    let broken = format!("{}{{oops", &whole[..cut]);
+    write(dir.path(), "dump.json", broken.as_bytes());
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert_eq!(titles(&articles), ["T0", "T1", "T2"]);
+    assert_eq!(kinds(&issues), [IssueKind::BadRecord]);
+    assert!(
+        issues[0]
+            .detail
+            .contains("the 3 records before it were read"),
+        "{issues:?}"
+    );
+    assert!(
+        articles[2].id.ends_with("dump.json#3"),
+        "{}",
+        articles[2].id
+    );
+}
+
+#[test]
+fn a_long_envelope_is_streamed_and_a_short_nested_list_is_part_of_its_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = 3 * 256 + 7;
+    let envelope = format!(
+        r#"{{"status": "ok", "sources": [{{"id": "a", "name": "A"}}], "articles": {}, "total": {many}}}"#,
+        json_articles(many)
+    );
+    write(dir.path(), "envelope.json", envelope.as_bytes());
+    // Cut after 600 articles: those were handed on before the break, as the list streamed.
+    let cut = envelope.find("T600").unwrap() - 12;
+    write(dir.path(), "envelope-cut.json", &envelope.as_bytes()[..cut]);
+    write(
+        dir.path(),
+        "one.json",
+        br#"{"title": "Main", "related": [{"title": "Other", "body": "Not an article of its own."}], "body": "The main story."}"#,
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert_eq!(articles.len(), 600 + many + 1);
+    assert_eq!(articles[599].title, "T599");
+    let (cut_off, whole) = articles.split_at(600);
+    assert!(cut_off[599].id.ends_with("envelope-cut.json#600"));
+    assert_eq!(kinds(&issues), [IssueKind::BadRecord], "{issues:?}");
+    assert!(issues[0].path.ends_with("envelope-cut.json"));
+    assert_eq!(whole[0].title, "T0");
+    assert_eq!(whole[many - 1].title, format!("T{}", many - 1));
+    assert!(whole[many - 1]
+        .id
+        .ends_with(&format!("envelope.json#{many}")));
+    assert_eq!(whole[many].title, "Main");
+}
+
+#[test]
+fn json_lines_or_values_one_after_another_in_a_json_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "lines.json",
+        b"{\"title\": \"L1\", \"body\": \"one\"}\n{\"title\": \"L2\", \"body\": \n{\"title\": \"L3\", \"body\": \"three\"}\n",
+    );
+    write(
+        dir.path(),
+        "pretty.json",
+        b"{\n  \"title\": \"P1\",\n  \"body\": \"one\"\n}\n{\n  \"title\": \"P2\",\n  \"body\": \"two\"\n}\n",
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert_eq!(titles(&articles), ["L1", "L3", "P1", "P2"]);
+    assert!(
+        articles[1].id.ends_with("lines.json#3"),
+        "{}",
+        articles[1].id
+    );
+    assert!(
+        articles[3].id.ends_with("pretty.json#2"),
+        "{}",
+        articles[3].id
+    );
+    assert_eq!(kinds(&issues), [IssueKind::BadRecord], "{issues:?}");
+}
+
+#[test]
+fn json_with_a_bom_invalid_utf8_or_a_cut_off_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "bom.json",
+        b"\xEF\xBB\xBF[{\"title\": \"Bom\", \"body\": \"caf\xE9 prices\"}]",
+    );
+    let full = gzip(json_articles(3000).as_bytes());
+    write(dir.path(), "cut.json.gz", &full[..full.len() / 2]);
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert_eq!(articles[0].title, "Bom");
+    assert_eq!(articles[0].body, "caf\u{FFFD} prices");
+    assert_eq!(articles[1].title, "T0");
+    assert!(
+        articles.len() > 100 && articles.len() < 3001,
+        "{}",
+        articles.len()
+    );
+    assert_eq!(
+        kinds(&issues),
+        [IssueKind::Truncated, IssueKind::InvalidUtf8],
+        "{issues:?}"
+    );
+}
+
 #[test]
 fn json_lines_broken_line_is_counted_and_the_rest_kept() {
     let dir = tempfile::tempdir().unwrap();

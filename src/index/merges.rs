@@ -15,7 +15,7 @@ use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 
 /// The most merges one is cut into: a few cores finish the tail, and no merge leaves more than
 /// three segments it would not have.
-pub(super) const MAX_PARTS: usize = 4;
+const MAX_PARTS: usize = 4;
 
 /// Tantivy's default log merge policy, each merge it picks cut into up to `parts` merges.
 #[derive(Debug)]
