@@ -9,6 +9,7 @@ use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use super::fields::{FieldMap, Fields, LogicalField};
+use super::json_array::{self, Ending};
 use super::utf8::LossyUtf8;
 use super::{FileRef, Issue, IssueKind, ReadContext, Record};
 
@@ -62,7 +63,7 @@ pub fn read_document(
                 1 => "; the record before it was read".to_string(),
                 n => format!("; the {n} records before it were read"),
             };
-            let (kind, message) = if e.is_io() {
+            let (kind, message) = if e.is_io() || e.is_eof() {
                 (IssueKind::Truncated, format!("{e}{kept}"))
             } else {
                 (IssueKind::BadRecord, format!("invalid JSON: {e}{kept}"))
@@ -95,13 +96,76 @@ fn parse(
     replaced: &mut bool,
 ) -> serde_json::Result<Walked> {
     let mut lossy = LossyUtf8::new(stream);
-    let outcome = walk(
-        BufReader::with_capacity(1 << 16, &mut lossy),
-        values,
-        records,
-    );
+    let mut reader = BufReader::with_capacity(1 << 16, &mut lossy);
+    let outcome = match values {
+        false => match opens_array(&mut reader) {
+            Ok(true) => array(reader, records),
+            Ok(false) => walk(reader, false, records),
+            Err(e) => Err(serde_json::Error::io(e)),
+        },
+        true => walk(reader, true, records),
+    };
     *replaced |= lossy.replaced();
     outcome
+}
+
+/// Whether the document is an array; if so, its `[` is read.
+fn opens_array(reader: &mut impl BufRead) -> io::Result<bool> {
+    loop {
+        let buf = reader.fill_buf()?;
+        let Some(first) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            let all = buf.len();
+            reader.consume(all);
+            continue;
+        };
+        let bracket = buf[first] == b'[';
+        reader.consume(first + usize::from(bracket));
+        return Ok(bracket);
+    }
+}
+
+/// Hands on each object of a top-level array as soon as it has been read, each parsed alone
+/// ([`json_array`]); anything after the array is read as more JSON values.
+fn array(mut reader: impl Read, records: &mut Records) -> serde_json::Result<Walked> {
+    let mut failure = None;
+    let ending = json_array::elements(&mut reader, |element| {
+        match serde_json::from_slice::<Value>(element) {
+            Ok(Value::Object(object)) => {
+                records.streamed = true;
+                records.add(&object);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let record = records.count + 1;
+                failure = Some(serde::de::Error::custom(format!("record {record}: {e}")));
+            }
+        }
+        failure.is_none()
+    })
+    .map_err(serde_json::Error::io)?;
+    match ending {
+        Ending::Stopped => Err(failure.unwrap_or_else(|| serde::de::Error::custom("stopped"))),
+        // A syntax error that the end of the file came after, or the end itself.
+        Ending::Cut { unfinished } => Err(match serde_json::from_slice::<Value>(&unfinished) {
+            Err(e) if !e.is_eof() => {
+                serde::de::Error::custom(format!("record {}: {e}", records.count + 1))
+            }
+            _ => serde_json::Error::io(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file ends inside the JSON array",
+            )),
+        }),
+        Ending::Closed { rest } => {
+            let after = io::Cursor::new(rest).chain(reader);
+            for value in serde_json::Deserializer::from_reader(after).into_iter::<Value>() {
+                records.all_of(value?);
+            }
+            Ok(Walked::Done)
+        }
+    }
 }
 
 /// Hands the articles of a document to `records` as they complete.
@@ -110,7 +174,6 @@ fn walk(reader: impl Read, values: bool, records: &mut Records) -> serde_json::R
     if !values {
         let top = Node {
             records: &mut *records,
-            top: true,
             may_stream: true,
         }
         .deserialize(&mut de)?;
@@ -183,14 +246,13 @@ impl Records<'_> {
     }
 }
 
-/// Parses a value, streaming the articles of the top-level array, or of an array inside
-/// objects with no body of their own once it has more than [`STREAM_AFTER`] of them; a
+/// Parses a value, streaming the articles of an array inside objects with no body of their
+/// own once it has more than [`STREAM_AFTER`] of them (an envelope's list); a
 /// streamed array is left empty in the value returned. (An article holding more article-like
 /// objects than that before its own body field would have them read as articles too, and
 /// itself after them.)
 struct Node<'r, 'a> {
     records: &'r mut Records<'a>,
-    top: bool,
     /// No enclosing object has shown a body field so far.
     may_stream: bool,
 }
@@ -214,7 +276,7 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
         let records = self.records;
         let mut kept = Vec::new();
         let mut articles = 0;
-        let mut streaming = self.top;
+        let mut streaming = false;
         while let Some(item) = seq.next_element::<Value>()? {
             if streaming {
                 if let Value::Object(o) = &item {
@@ -244,7 +306,6 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value_seed(Node {
                 records: &mut *self.records,
-                top: false,
                 may_stream: self.may_stream && !has_body,
             })?;
             has_body = has_body || self.records.has_body(std::iter::once(&key));

@@ -5,6 +5,7 @@
 mod decode;
 mod fields;
 mod json;
+mod json_array;
 pub mod sgml;
 mod sidecar;
 pub mod smart;
