@@ -142,6 +142,27 @@ fn write_json(dir: &Path, articles: usize) -> u64 {
     std::fs::metadata(path).unwrap().len()
 }
 
+fn write_html(dir: &Path, articles: usize) -> u64 {
+    let mut bytes = 0;
+    for i in 0..articles {
+        let path = dir.join(format!("story-{i}.html"));
+        let paragraphs: String = body(i, 200 + i % 400)
+            .split("\n\n")
+            .map(|p| format!("<p>{p}</p>\n"))
+            .collect();
+        let page = format!(
+            "<!DOCTYPE html><html><head><title>Story {i} | Ledger</title>\
+             <meta property=\"og:title\" content=\"Story {i}\">\
+             <meta property=\"article:published_time\" content=\"2016-09-22T10:00:00Z\"></head>\
+             <body><nav><a href=\"/\">Home</a></nav><article><h1>Story {i}</h1>\n{paragraphs}</article>\
+             <footer><p>Ledger</p></footer></body></html>"
+        );
+        std::fs::write(&path, &page).unwrap();
+        bytes += page.len() as u64;
+    }
+    bytes
+}
+
 fn write_smart(dir: &Path, articles: usize) -> u64 {
     let path = dir.join("collection.all");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
@@ -180,6 +201,7 @@ fn reading(c: &mut Criterion) {
         ("text_files", write_text),
         ("csv", write_csv),
         ("json_array", write_json),
+        ("html_pages", write_html),
         ("smart", write_smart),
     ] {
         let dir = tempfile::tempdir().unwrap();

@@ -154,10 +154,10 @@ fn index_json(index: &Path, dirs: &[&Path], extra: &[&str]) -> IndexSummaryJson 
 fn sample_archive_indexes_every_article_in_every_format() {
     let tmp = TempDir::new().unwrap();
     let s = index_json(&tmp.path().join("idx"), &[&sample_archive()], &[]);
-    assert_eq!(s.articles, 43);
+    assert_eq!(s.articles, 44);
     assert_eq!((s.sidecars, s.sidecar_joined), (1, 4));
-    assert_eq!(s.files_found, 25);
-    assert_eq!(s.files_read, 24);
+    assert_eq!(s.files_found, 26);
+    assert_eq!(s.files_read, 25);
     assert!(s.passages >= s.articles);
     assert_eq!(
         s.issues.get("no_body"),
@@ -562,17 +562,17 @@ fn stats_reports_counts_dates_and_schema_version() {
     let (_tmp, index) = sample_index();
     let out = newsdex(&index).args(["stats", "--json"]).output().unwrap();
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(stats["articles"], 43);
+    assert_eq!(stats["articles"], 44);
     assert_eq!(stats["schema_version"], 3);
     assert_eq!(stats["first_date"], "1987-03-03T09:12:44Z");
     assert_eq!(stats["last_date"], "2024-12-11T00:00:00Z");
     assert_eq!(stats["undated_passages"], 0);
-    assert_eq!(stats["sources"].as_array().unwrap().len(), 13);
+    assert_eq!(stats["sources"].as_array().unwrap().len(), 14);
     newsdex(&index)
         .arg("stats")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("articles        43"));
+        .stdout(predicate::str::contains("articles        44"));
 }
 
 /// Writes a JSON Lines archive of `n` short articles.

@@ -18,6 +18,8 @@ pub enum Format {
     JsonLines,
     Csv,
     Tsv,
+    /// A saved web page.
+    Html,
     /// Reuters-21578 SGML: `<REUTERS>` records.
     Sgml,
     /// SMART test collections (CISI, Cranfield): `.I` records with `.T`, `.A`, `.W` fields.
@@ -92,6 +94,7 @@ pub fn detect(path: &Path) -> Result<Kind, Issue> {
         Some("csv") => Some(Format::Csv),
         Some("tsv" | "tab") => Some(Format::Tsv),
         Some("sgm" | "sgml") => Some(Format::Sgml),
+        Some("html" | "htm" | "xhtml" | "shtml") => Some(Format::Html),
         _ => None,
     };
     if head.contains(&0) {
@@ -116,6 +119,10 @@ fn sniff(head: &[u8]) -> Option<Format> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with("<!DOCTYPE lewis") || trimmed.starts_with("<REUTERS") {
         return Some(Format::Sgml);
+    }
+    let start = trimmed.get(..14).unwrap_or(trimmed).to_ascii_lowercase();
+    if start.starts_with("<!doctype html") || start.starts_with("<html") {
+        return Some(Format::Html);
     }
     if super::smart::looks_like(trimmed) {
         return Some(Format::Smart);

@@ -4,6 +4,7 @@
 
 mod decode;
 mod fields;
+mod html;
 mod json;
 mod json_array;
 pub mod sgml;
@@ -172,6 +173,7 @@ pub fn read_file(file: &FileRef, kind: Kind, ctx: &ReadContext, emit: &mut dyn F
         }
         Format::JsonLines => json::read_lines(file, stream, ctx, emit),
         Format::Csv | Format::Tsv => table::read(file, stream, kind.format, ctx, emit),
+        Format::Html => html::read(file, stream, ctx, emit),
         Format::Sgml => sgml::read(file, stream, emit),
         Format::Smart => smart::read(file, stream, emit),
     }

@@ -283,6 +283,101 @@ fn json_lines_broken_line_is_counted_and_the_rest_kept() {
 }
 
 #[test]
+fn a_saved_news_page_gives_its_metadata_and_the_paragraphs_of_its_article() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "herald/harbour.html",
+        br#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Harbour strike ends | Coastal Herald</title>
+<meta property="og:title" content="Harbour Strike Ends After Nine Days">
+<meta property="og:site_name" content="Coastal Herald">
+<meta property="article:published_time" content="2016-09-22T08:30:00Z">
+<meta name="author" content="Ada Lindqvist">
+<link rel="canonical" href="https://herald.example/harbour-strike">
+<script>var teaser = "<p>not the article</p>";</script>
+</head><body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav></header>
+<main><article>
+<h1>Harbour Strike Ends After Nine Days</h1>
+<figure><img src="gate.jpg"><figcaption>Dock workers at the gate.</figcaption></figure>
+<p>Dock workers returned on Monday after the union &amp; the port
+   authority agreed terms.</p>
+<p>"We got what we came for," said union leader <b>Tomas Berg</b>.</p>
+<h2>What comes next</h2>
+<blockquote><p>Talks on pensions go on.</p></blockquote>
+<ul><li>Wages rise 4%</li><li><a href="/1987">Related: the 1987 strike</a></li></ul>
+<aside><p>Advertisement</p></aside>
+</article></main>
+<footer><p>Coastal Herald, all rights reserved</p></footer>
+</body></html>"#,
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    let a = &articles[0];
+    assert_eq!(a.title, "Harbour Strike Ends After Nine Days");
+    assert_eq!(a.source.as_deref(), Some("Coastal Herald"));
+    assert_eq!(a.author.as_deref(), Some("Ada Lindqvist"));
+    assert_eq!(
+        a.url.as_deref(),
+        Some("https://herald.example/harbour-strike")
+    );
+    assert_eq!(day(a), "2016-09-22");
+    assert_eq!(
+        a.body,
+        "Dock workers returned on Monday after the union & the port authority agreed terms.\n\n\
+         \"We got what we came for,\" said union leader Tomas Berg.\n\n\
+         What comes next\n\nTalks on pensions go on.\n\nWages rise 4%"
+    );
+}
+
+#[test]
+fn a_page_with_json_ld_a_bare_page_and_a_broken_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "post/tram.html",
+        br#"<html><head><script type="application/ld+json">
+{"@context": "https://schema.org", "@graph": [
+  {"@type": "WebSite", "name": "Valley Post"},
+  {"@type": ["NewsArticle"], "headline": "Council Backs Tram Plan",
+   "datePublished": "2019-03-04T09:00:00+01:00",
+   "author": [{"@type": "Person", "name": "Tomas Berg"}, {"name": "Lena Ek"}],
+   "publisher": {"@type": "Organization", "name": "Valley Post"},
+   "articleBody": "The council voted 31 to 20 for the tram line on Monday night. Building starts next spring, the mayor said."}]}
+</script></head><body><div class="paywall"><p>The council voted 31 to 20.</p></div></body></html>"#,
+    );
+    write(
+        dir.path(),
+        "saved/2021-05-06_river-flood.htm",
+        b"<html><body><div>River levels fell overnight.<br>Roads reopened by noon.</div></body></html>",
+    );
+    write(
+        dir.path(),
+        "saved/broken.html",
+        b"<html><p>Unclosed <b>bold <p>second <table><tr><td>cell",
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    let tram = &articles[0];
+    assert_eq!(tram.title, "Council Backs Tram Plan");
+    assert_eq!(tram.author.as_deref(), Some("Tomas Berg, Lena Ek"));
+    assert_eq!(tram.source.as_deref(), Some("Valley Post"));
+    assert_eq!(day(tram), "2019-03-04");
+    assert!(tram.body.ends_with("the mayor said."), "{}", tram.body);
+    let flood = &articles[1];
+    assert_eq!(flood.title, "2021 05 06 river flood");
+    assert_eq!(day(flood), "2021-05-06");
+    assert_eq!(flood.source.as_deref(), Some("saved"));
+    assert_eq!(
+        flood.body,
+        "River levels fell overnight. Roads reopened by noon."
+    );
+    assert_eq!(articles[2].body, "Unclosed bold\n\nsecond cell");
+}
+
+#[test]
 fn csv_and_tsv_with_usual_names_and_field_override() {
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -488,9 +583,15 @@ fn content_sniffing_reads_files_without_telling_extensions() {
         "wire.dat",
         b"<REUTERS NEWID=\"1\"><TITLE>T</TITLE><BODY>b</BODY></REUTERS>",
     );
+    write(
+        dir.path(),
+        "page",
+        b"<!DOCTYPE html><title>Saved</title><p>A saved page.</p>",
+    );
     let (articles, issues) = read_dir(dir.path(), FieldMap::default());
     assert!(issues.is_empty(), "{issues:?}");
-    assert_eq!(articles.len(), 3);
+    assert_eq!(titles(&articles), ["A", "B", "Saved", "T"]);
+    assert_eq!(articles[2].body, "A saved page.");
 }
 
 #[test]
@@ -508,7 +609,7 @@ fn no_reader_panics_on_arbitrary_bytes() {
             })
             .collect()
     };
-    for (i, ext) in ["txt", "md", "json", "jsonl", "csv", "tsv", "sgm"]
+    for (i, ext) in ["txt", "md", "json", "jsonl", "csv", "tsv", "sgm", "html"]
         .iter()
         .enumerate()
     {

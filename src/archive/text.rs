@@ -28,7 +28,12 @@ pub fn read(
         )));
         return;
     }
-    let mut fields = parse(&text, format);
+    complete(parse(&text, format), file, ctx).into_article(file, None, emit);
+}
+
+/// Completes the fields of a one-article file from its sidecar row (whose values win over
+/// guesses from the text) and its folder (as the source).
+pub fn complete(mut fields: Fields, file: &FileRef, ctx: &ReadContext) -> Fields {
     if let Some(row) = ctx.sidecars.lookup(file) {
         // The table is the curated record: its values win over guesses from the text.
         let body = fields.body.take();
@@ -46,7 +51,7 @@ pub fn read(
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned());
     }
-    fields.into_article(file, None, emit);
+    fields
 }
 
 /// Splits a text into header fields, title and body.
