@@ -183,6 +183,25 @@ pub fn read_text(
     (text, error)
 }
 
+/// Reads a file that holds one article, as text; a file cut off by a read error is reported
+/// and skipped (`None`): a cut-off article is not worth indexing as if it were whole.
+pub fn read_whole_article(
+    stream: impl Read,
+    path: &str,
+    emit: &mut dyn FnMut(super::Record),
+) -> Option<String> {
+    let (text, error) = read_text(stream, path, emit);
+    if let Some(e) = error {
+        emit(super::Record::Issue(Issue::new(
+            path,
+            IssueKind::Truncated,
+            format!("{e}; the article was skipped"),
+        )));
+        return None;
+    }
+    Some(text)
+}
+
 /// Decodes bytes as UTF-8, replacing what is invalid; `true` when anything was replaced.
 pub fn decode_text(bytes: Vec<u8>) -> (String, bool) {
     match String::from_utf8(bytes) {

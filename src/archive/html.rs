@@ -15,9 +15,9 @@ use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 
-use super::decode::read_text;
+use super::decode::read_whole_article;
 use super::fields::Fields;
-use super::{text, FileRef, Issue, IssueKind, ReadContext, Record};
+use super::{text, FileRef, ReadContext, Record};
 
 pub fn read(
     file: &FileRef,
@@ -25,17 +25,9 @@ pub fn read(
     ctx: &ReadContext,
     emit: &mut dyn FnMut(Record),
 ) {
-    let path = file.display();
-    let (page, error) = read_text(stream, &path, emit);
-    if let Some(e) = error {
-        emit(Record::Issue(Issue::new(
-            &path,
-            IssueKind::Truncated,
-            format!("{e}; the page was skipped"),
-        )));
-        return;
+    if let Some(page) = read_whole_article(stream, &file.display(), emit) {
+        text::complete(parse(&page), file, ctx).into_article(file, None, emit);
     }
-    text::complete(parse(&page), file, ctx).into_article(file, None, emit);
 }
 
 /// Selectors, parsed once.
@@ -63,7 +55,7 @@ fn selectors() -> &'static Selectors {
                 s("main, [role=main]"),
                 s("body"),
             ],
-            blocks: s("p, h2, h3, h4, h5, h6, li, blockquote, pre"),
+            blocks: s(&BLOCKS.join(", ")),
             h1: s("h1"),
             time: s("time[datetime]"),
             title: s("title"),
@@ -126,40 +118,23 @@ pub fn parse(page: &str) -> Fields {
         .as_ref()
         .and_then(|a| text_of(a, &["headline", "name"]))
         .or_else(|| meta(&["og:title", "twitter:title"]))
-        .or_else(|| root.select(&s.h1).map(element_text).find(|t| !t.is_empty()))
-        .or_else(|| {
-            html.select(&s.title)
-                .map(element_text)
-                .find(|t| !t.is_empty())
-        });
+        .or_else(|| first_text(root.select(&s.h1)))
+        .or_else(|| first_text(html.select(&s.title)));
     let date = ld
         .as_ref()
         .and_then(|a| text_of(a, &["datePublished", "dateCreated"]))
         .or_else(|| meta(DATE_META))
-        .or_else(|| {
-            html.select(&s.time)
-                .find_map(|t| t.value().attr("datetime"))
-                .map(|d| d.trim().to_string())
-                .filter(|d| !d.is_empty())
-        });
+        .or_else(|| first_attribute(html.select(&s.time), "datetime"));
     let author = ld
         .as_ref()
         .and_then(|a| names(a.get("author")?))
         .or_else(|| meta(&["author", "article:author"]).filter(|a| !a.starts_with("http")))
-        .or_else(|| {
-            html.select(&s.rel_author)
-                .map(element_text)
-                .find(|t| !t.is_empty())
-        });
+        .or_else(|| first_text(html.select(&s.rel_author)));
     let source = ld
         .as_ref()
         .and_then(|a| names(a.get("publisher")?))
         .or_else(|| meta(&["og:site_name", "application-name"]));
-    let url = html
-        .select(&s.canonical)
-        .find_map(|l| l.value().attr("href"))
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
+    let url = first_attribute(html.select(&s.canonical), "href")
         .or_else(|| meta(&["og:url"]))
         .or_else(|| ld.as_ref().and_then(|a| text_of(a, &["url"])));
 
@@ -248,6 +223,23 @@ const BREAKS: &[&str] = &[
     "dt",
     "hr",
 ];
+
+/// The first non-empty text of `elements`.
+fn first_text<'a>(elements: impl Iterator<Item = ElementRef<'a>>) -> Option<String> {
+    elements.map(element_text).find(|t| !t.is_empty())
+}
+
+/// The first non-empty value of attribute `name` on `elements`, trimmed.
+fn first_attribute<'a>(
+    elements: impl Iterator<Item = ElementRef<'a>>,
+    name: &str,
+) -> Option<String> {
+    elements
+        .filter_map(|e| e.value().attr(name))
+        .map(str::trim)
+        .find(|v| !v.is_empty())
+        .map(str::to_string)
+}
 
 /// An element's text as a browser shows it, on one line: white space collapsed, nothing from
 /// inside scripts, navigation and the rest of [`OUTSIDE`].

@@ -6,9 +6,9 @@
 
 use std::io::Read;
 
-use super::decode::{read_text, Format};
+use super::decode::{read_whole_article, Format};
 use super::fields::{normalise, Fields, LogicalField};
-use super::{FileRef, Issue, IssueKind, ReadContext, Record};
+use super::{FileRef, ReadContext, Record};
 
 pub fn read(
     file: &FileRef,
@@ -17,18 +17,9 @@ pub fn read(
     ctx: &ReadContext,
     emit: &mut dyn FnMut(Record),
 ) {
-    let path = file.display();
-    let (text, error) = read_text(stream, &path, emit);
-    if let Some(e) = error {
-        // A cut-off article is not worth indexing as if it were whole.
-        emit(Record::Issue(Issue::new(
-            &path,
-            IssueKind::Truncated,
-            format!("{e}; the article was skipped"),
-        )));
-        return;
+    if let Some(text) = read_whole_article(stream, &file.display(), emit) {
+        complete(parse(&text, format), file, ctx).into_article(file, None, emit);
     }
-    complete(parse(&text, format), file, ctx).into_article(file, None, emit);
 }
 
 /// Completes the fields of a one-article file from its sidecar row (whose values win over
