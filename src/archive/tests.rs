@@ -378,6 +378,29 @@ fn a_page_with_json_ld_a_bare_page_and_a_broken_one() {
 }
 
 #[test]
+fn a_sidecar_row_completes_a_saved_page() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pages/metadata.csv",
+        b"filename,publisher,publication_date\nflood,Valley Post,2021-05-06\n",
+    );
+    write(
+        dir.path(),
+        "pages/flood.html",
+        b"<html><head><title>River Flood Recedes</title></head><body><p>Roads reopened by noon.</p></body></html>",
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    let a = &articles[0];
+    assert_eq!(a.title, "River Flood Recedes");
+    assert_eq!(
+        (a.source.as_deref(), day(a).as_str()),
+        (Some("Valley Post"), "2021-05-06")
+    );
+}
+
+#[test]
 fn csv_and_tsv_with_usual_names_and_field_override() {
     let dir = tempfile::tempdir().unwrap();
     write(
