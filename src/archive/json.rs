@@ -130,18 +130,13 @@ fn opens_array(reader: &mut impl BufRead) -> io::Result<bool> {
 /// Hands on each object of a top-level array as soon as it has been read, each parsed alone
 /// ([`json_array`]); anything after the array is read as more JSON values.
 fn array(mut reader: impl Read, records: &mut Records) -> serde_json::Result<Walked> {
+    let in_record = |n: usize, e| serde::de::Error::custom(format!("record {n}: {e}"));
     let mut failure = None;
     let ending = json_array::elements(&mut reader, |element| {
         match serde_json::from_slice::<Value>(element) {
-            Ok(Value::Object(object)) => {
-                records.streamed = true;
-                records.add(&object);
-            }
+            Ok(Value::Object(object)) => records.add(&object),
             Ok(_) => {}
-            Err(e) => {
-                let record = records.count + 1;
-                failure = Some(serde::de::Error::custom(format!("record {record}: {e}")));
-            }
+            Err(e) => failure = Some(in_record(records.count + 1, e)),
         }
         failure.is_none()
     })
@@ -150,9 +145,7 @@ fn array(mut reader: impl Read, records: &mut Records) -> serde_json::Result<Wal
         Ending::Stopped => Err(failure.unwrap_or_else(|| serde::de::Error::custom("stopped"))),
         // A syntax error that the end of the file came after, or the end itself.
         Ending::Cut { unfinished } => Err(match serde_json::from_slice::<Value>(&unfinished) {
-            Err(e) if !e.is_eof() => {
-                serde::de::Error::custom(format!("record {}: {e}", records.count + 1))
-            }
+            Err(e) if !e.is_eof() => in_record(records.count + 1, e),
             _ => serde_json::Error::io(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the file ends inside the JSON array",
@@ -209,7 +202,7 @@ struct Records<'a> {
     ctx: &'a ReadContext,
     emit: &'a mut dyn FnMut(Record),
     count: usize,
-    /// Some were handed on before the document ended.
+    /// An envelope's list was handed on before the document ended.
     streamed: bool,
 }
 
