@@ -179,22 +179,22 @@ fn body_paragraphs(root: ElementRef, s: &Selectors) -> Vec<String> {
                     OUTSIDE.contains(&name) || BLOCKS.contains(&name)
                 })
         })
-        .filter(|block| !only_links(*block))
-        .map(element_text)
-        .filter(|t| !t.is_empty())
+        .map(|block| (block, element_text(block)))
+        .filter(|(block, text)| !text.is_empty() && !only_links(*block, text))
+        .map(|(_, text)| text)
         .collect()
 }
 
-/// A block whose every word is link text: a menu, a list of related stories.
-fn only_links(block: ElementRef) -> bool {
-    let all = element_text(block);
+/// A block whose every word is link text (`text` is all of its text): a menu, a list of
+/// related stories.
+fn only_links(block: ElementRef, text: &str) -> bool {
     let in_links: usize = block
         .descendants()
         .filter_map(ElementRef::wrap)
         .filter(|e| e.value().name() == "a")
         .map(|a| element_text(a).len())
         .sum();
-    !all.is_empty() && in_links >= all.len()
+    in_links >= text.len()
 }
 
 /// Elements that break a line where they start and end; text either side is not one word.
