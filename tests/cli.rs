@@ -513,9 +513,14 @@ fn bad_input_is_counted_and_good_articles_still_indexed() {
         b"Caf\xe9 Headline\n\nharbours caf\xe9\n",
     )
     .unwrap();
+    std::fs::write(
+        archive.join("broken.txt"),
+        b"Broken Headline\n\nharbours in Z\xc3\xbcrich \xff\n",
+    )
+    .unwrap();
     let index = tmp.path().join("idx");
     let s = index_json(&index, &[&archive], &[]);
-    assert_eq!(s.articles, 4);
+    assert_eq!(s.articles, 5);
     let issue = |k: &str| s.issues.get(k).copied().unwrap_or(0);
     assert_eq!(
         (
@@ -523,11 +528,16 @@ fn bad_input_is_counted_and_good_articles_still_indexed() {
             issue("bad_date"),
             issue("no_body"),
             issue("binary"),
-            issue("invalid_utf8")
+            issue("invalid_utf8"),
+            issue("recoded")
         ),
-        (1, 1, 1, 1, 1)
+        (1, 1, 1, 1, 1, 1)
     );
-    assert_eq!(search_json(&index, &["harbours", "-n", "10"]).0.len(), 4);
+    assert_eq!(search_json(&index, &["harbours", "-n", "10"]).0.len(), 5);
+    // The Latin-1 file was read as Windows-1252: its words are found as written.
+    let cafe = search_json(&index, &["caf\u{e9}"]).0;
+    assert_eq!(cafe.len(), 1);
+    assert_eq!(cafe[0].title, "Caf\u{e9} Headline");
 
     newsdex(&tmp.path().join("idx3"))
         .arg("index")

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
+use super::charset::{self, Declared, Decoding};
 use super::{Issue, IssueKind};
 
 /// How an article file is laid out.
@@ -24,6 +25,17 @@ pub enum Format {
     Sgml,
     /// SMART test collections (CISI, Cranfield): `.I` records with `.T`, `.A`, `.W` fields.
     Smart,
+}
+
+impl Format {
+    /// Read whole and decoded at once (so any encoding `charset` knows), rather than streamed
+    /// record by record as UTF-8.
+    fn read_whole(self) -> bool {
+        matches!(
+            self,
+            Format::Text | Format::Markdown | Format::Html | Format::Sgml | Format::Smart
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,16 +109,25 @@ pub fn detect(path: &Path) -> Result<Kind, Issue> {
         Some("html" | "htm" | "xhtml" | "shtml") => Some(Format::Html),
         _ => None,
     };
+    let utf16 = charset::utf16_head(&head);
+    let head = utf16.as_deref().unwrap_or(&head);
     if head.contains(&0) {
         return Err(Issue::new(shown, IssueKind::Binary, "contains NUL bytes"));
     }
-    let format = by_ext.or_else(|| sniff(&head)).ok_or_else(|| {
+    let format = by_ext.or_else(|| sniff(head)).ok_or_else(|| {
         let what = match inner_name.rsplit_once('.') {
             Some((_, ext)) => format!("unknown extension .{ext}"),
             None => "no extension and no recognisable content".to_string(),
         };
         Issue::new(&shown, IssueKind::Unsupported, what)
     })?;
+    if utf16.is_some() && !format.read_whole() {
+        return Err(Issue::new(
+            shown,
+            IssueKind::Unsupported,
+            "UTF-16 is read in text, Markdown, HTML and SGML files only: save it as UTF-8",
+        ));
+    }
     Ok(Kind {
         format,
         compression,
@@ -164,23 +185,41 @@ pub fn read_all(mut stream: impl Read) -> (Vec<u8>, Option<io::Error>) {
     (bytes, error)
 }
 
-/// Reads a whole stream as text: invalid UTF-8 is replaced and reported as an issue for `path`;
-/// the error, if any, says why the read ended early.
+/// Reads a whole stream as text (UTF-8, or the encoding a byte order mark or `declared`
+/// names, or a guessed Windows-1252: `charset`); replaced bytes and a guess are reported as
+/// issues for `path`. The error, if any, says why the read ended early.
 pub fn read_text(
     stream: impl Read,
     path: &str,
+    declared: Declared,
     emit: &mut dyn FnMut(super::Record),
 ) -> (String, Option<io::Error>) {
     let (bytes, error) = read_all(stream);
-    let (text, lossy) = decode_text(bytes);
-    if lossy {
-        emit(super::Record::Issue(Issue::new(
-            path,
-            IssueKind::InvalidUtf8,
-            "invalid UTF-8 replaced",
-        )));
+    let (text, decoding) = charset::decode(bytes, declared);
+    if let Some(issue) = decoding_issue(path, decoding) {
+        emit(super::Record::Issue(issue));
     }
     (text, error)
+}
+
+/// The issue a decoding is worth: none for UTF-8 or a named encoding.
+pub fn decoding_issue(path: &str, decoding: Decoding) -> Option<Issue> {
+    match decoding {
+        Decoding::Named => None,
+        Decoding::Replaced => Some(Issue::new(
+            path,
+            IssueKind::InvalidUtf8,
+            "invalid bytes replaced",
+        )),
+        Decoding::Guessed(encoding) => Some(Issue::new(
+            path,
+            IssueKind::Recoded,
+            format!(
+                "not UTF-8 and no encoding named: read as {}",
+                encoding.name().to_lowercase()
+            ),
+        )),
+    }
 }
 
 /// Reads a file that holds one article, as text; a file cut off by a read error is reported
@@ -188,9 +227,10 @@ pub fn read_text(
 pub fn read_whole_article(
     stream: impl Read,
     path: &str,
+    declared: Declared,
     emit: &mut dyn FnMut(super::Record),
 ) -> Option<String> {
-    let (text, error) = read_text(stream, path, emit);
+    let (text, error) = read_text(stream, path, declared, emit);
     if let Some(e) = error {
         emit(super::Record::Issue(Issue::new(
             path,
@@ -200,12 +240,4 @@ pub fn read_whole_article(
         return None;
     }
     Some(text)
-}
-
-/// Decodes bytes as UTF-8, replacing what is invalid; `true` when anything was replaced.
-pub fn decode_text(bytes: Vec<u8>) -> (String, bool) {
-    match String::from_utf8(bytes) {
-        Ok(s) => (s, false),
-        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
-    }
 }

@@ -15,6 +15,7 @@ use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 
+use super::charset::Declared;
 use super::decode::read_whole_article;
 use super::fields::Fields;
 use super::{text, FileRef, ReadContext, Record};
@@ -25,7 +26,7 @@ pub fn read(
     ctx: &ReadContext,
     emit: &mut dyn FnMut(Record),
 ) {
-    if let Some(page) = read_whole_article(stream, &file.display(), emit) {
+    if let Some(page) = read_whole_article(stream, &file.display(), Declared::HtmlMeta, emit) {
         text::complete(parse(&page), file, ctx).into_article(file, None, emit);
     }
 }

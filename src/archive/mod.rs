@@ -2,6 +2,7 @@
 //! format. Readers stream records and report each problem as an [`Issue`]; none of them aborts
 //! a run or panics on bad input.
 
+mod charset;
 mod decode;
 mod fields;
 mod html;
@@ -57,12 +58,14 @@ pub enum IssueKind {
     NoBody,
     /// Invalid UTF-8, decoded with replacement characters: kept.
     InvalidUtf8,
+    /// Not UTF-8 and no encoding named: read as Windows-1252 (a guess, so reported): kept.
+    Recoded,
     /// A date that no known form fits: the article is kept undated (or dated from its path).
     BadDate,
 }
 
 impl IssueKind {
-    pub const ALL: [IssueKind; 8] = [
+    pub const ALL: [IssueKind; 9] = [
         IssueKind::Unreadable,
         IssueKind::Unsupported,
         IssueKind::Binary,
@@ -70,6 +73,7 @@ impl IssueKind {
         IssueKind::BadRecord,
         IssueKind::NoBody,
         IssueKind::InvalidUtf8,
+        IssueKind::Recoded,
         IssueKind::BadDate,
     ];
 
@@ -83,6 +87,7 @@ impl IssueKind {
             IssueKind::BadRecord => "bad_record",
             IssueKind::NoBody => "no_body",
             IssueKind::InvalidUtf8 => "invalid_utf8",
+            IssueKind::Recoded => "recoded",
             IssueKind::BadDate => "bad_date",
         }
     }
@@ -97,6 +102,7 @@ impl IssueKind {
             IssueKind::BadRecord => "record skipped: malformed",
             IssueKind::NoBody => "record skipped: no body text",
             IssueKind::InvalidUtf8 => "kept: invalid UTF-8 replaced",
+            IssueKind::Recoded => "kept: not UTF-8, read as Windows-1252",
             IssueKind::BadDate => "kept: date not understood",
         }
     }

@@ -6,13 +6,14 @@
 
 use std::io::Read;
 
+use super::charset::Declared;
 use super::decode::read_text;
 use super::fields::Fields;
 use super::{FileRef, Issue, IssueKind, Record};
 
 pub fn read(file: &FileRef, stream: Box<dyn Read + Send>, emit: &mut dyn FnMut(Record)) {
     let path = file.display();
-    let (text, error) = read_text(stream, &path, emit);
+    let (text, error) = read_text(stream, &path, Declared::Nowhere, emit);
     let mut position = 0;
     let mut rest = text.as_str();
     while let Some(start) = rest.find("<REUTERS") {

@@ -6,6 +6,7 @@
 
 use std::io::Read;
 
+use super::charset::Declared;
 use super::decode::read_text;
 use super::fields::Fields;
 use super::{FileRef, Issue, IssueKind, Record};
@@ -78,7 +79,7 @@ pub fn parse(text: &str) -> Vec<SmartRecord> {
 
 pub fn read(file: &FileRef, stream: Box<dyn Read + Send>, emit: &mut dyn FnMut(Record)) {
     let path = file.display();
-    let (text, error) = read_text(stream, &path, emit);
+    let (text, error) = read_text(stream, &path, Declared::Nowhere, emit);
     let records = parse(&text);
     for (position, record) in records.iter().enumerate() {
         let label = if record.label.is_empty() {

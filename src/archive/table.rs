@@ -2,7 +2,8 @@
 
 use std::io::Read;
 
-use super::decode::Format;
+use super::charset::{self, Decoding};
+use super::decode::{decoding_issue, Format};
 use super::fields::{Fields, LogicalField};
 use super::{FileRef, Issue, IssueKind, ReadContext, Record};
 
@@ -99,23 +100,17 @@ pub fn read(
             )));
             continue;
         }
-        let mut lossy = false;
+        let mut worst = Decoding::Named;
         let values: Vec<String> = row
             .iter()
-            .map(|v| match std::str::from_utf8(v) {
-                Ok(s) => s.to_string(),
-                Err(_) => {
-                    lossy = true;
-                    String::from_utf8_lossy(v).into_owned()
-                }
+            .map(|v| {
+                let (value, decoding) = charset::decode_unlabelled(v);
+                worst = worst.worse(decoding);
+                value
             })
             .collect();
-        if lossy {
-            emit(Record::Issue(Issue::new(
-                format!("{path}#{number}"),
-                IssueKind::InvalidUtf8,
-                "invalid UTF-8 replaced",
-            )));
+        if let Some(issue) = decoding_issue(&format!("{path}#{number}"), worst) {
+            emit(Record::Issue(issue));
         }
         Fields::from_columns(&columns, |i| values.get(i).map(String::as_str)).into_article(
             file,

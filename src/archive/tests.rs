@@ -574,13 +574,14 @@ fn binary_unsupported_unreadable_and_invalid_utf8_are_reported() {
     write(dir.path(), "notes.pdf", b"%PDF-1.4 not really");
     write(
         dir.path(),
-        "latin1.txt",
-        b"Caf\xe9 Owners Protest\n\nThe caf\xe9 owners marched.\n",
+        "broken.txt",
+        b"Z\xc3\xbcrich Owners Protest\n\nThe owners in Z\xc3\xbcrich marched \xff.\n",
     );
     write(dir.path(), ".hidden/secret.txt", b"Hidden\n\nNever read.\n");
     let (articles, issues) = read_dir(dir.path(), FieldMap::default());
     assert_eq!(articles.len(), 1);
-    assert_eq!(articles[0].title, "Caf\u{fffd} Owners Protest");
+    assert_eq!(articles[0].title, "Z\u{fc}rich Owners Protest");
+    assert!(articles[0].body.ends_with("marched \u{fffd}."));
     assert_eq!(
         kinds(&issues),
         vec![
@@ -646,4 +647,70 @@ fn no_reader_panics_on_arbitrary_bytes() {
     }
     write(dir.path(), "broken.gz", &[0x1f, 0x8b, 8, 0, 0, 0]);
     let _ = read_dir(dir.path(), FieldMap::default());
+}
+
+#[test]
+fn legacy_encodings_are_read_as_their_bytes_name_or_as_windows_1252() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "latin1.txt",
+        b"Caf\xe9 Owners Protest\n\nThe caf\xe9 owners \x93marched\x94 for \xa315m.\n",
+    );
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(
+        "Ferry \u{e9}lan Returns\n\nThe ferry sailed again.\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    write(dir.path(), "notepad.txt", &utf16);
+    let mut utf16_json = vec![0xff, 0xfe];
+    utf16_json.extend(
+        "[{\"title\": \"T\"}]"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    write(dir.path(), "export.json", &utf16_json);
+    write(
+        dir.path(),
+        "page.html",
+        b"<html><head><meta charset=\"iso-8859-1\"><title>R\xe9sum\xe9 of the Day</title></head>\
+          <body><article><p>A na\xefve r\xe9sum\xe9 of the day's news.</p></article></body></html>",
+    );
+    write(
+        dir.path(),
+        "rows.csv",
+        b"title,body\nCaf\xe9 Row,Owners of the caf\xe9 met.\nPlain Row,Nothing odd here.\n",
+    );
+    let (articles, issues) = read_dir(dir.path(), FieldMap::default());
+    let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Caf\u{e9} Owners Protest",
+            "Ferry \u{e9}lan Returns",
+            "R\u{e9}sum\u{e9} of the Day",
+            "Caf\u{e9} Row",
+            "Plain Row"
+        ]
+    );
+    assert!(articles[0]
+        .body
+        .contains("\u{201c}marched\u{201d} for \u{a3}15m"));
+    assert!(articles[2].body.contains("na\u{ef}ve r\u{e9}sum\u{e9}"));
+    // The page named its charset and the UTF-16 file its byte order: only the guesses are
+    // reported, and the UTF-16 JSON (streamed as UTF-8) is refused with a reason.
+    let reported: Vec<(IssueKind, &str)> = issues
+        .iter()
+        .map(|i| (i.kind, i.path.rsplit('/').next().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            (IssueKind::Unsupported, "export.json"),
+            (IssueKind::Recoded, "latin1.txt"),
+            (IssueKind::Recoded, "rows.csv#1"),
+        ]
+    );
+    assert!(issues[0].detail.contains("UTF-16"), "{}", issues[0].detail);
 }

@@ -6,6 +6,7 @@
 
 use std::io::Read;
 
+use super::charset::Declared;
 use super::decode::{read_whole_article, Format};
 use super::fields::{normalise, Fields, LogicalField};
 use super::{FileRef, ReadContext, Record};
@@ -17,7 +18,7 @@ pub fn read(
     ctx: &ReadContext,
     emit: &mut dyn FnMut(Record),
 ) {
-    if let Some(text) = read_whole_article(stream, &file.display(), emit) {
+    if let Some(text) = read_whole_article(stream, &file.display(), Declared::Nowhere, emit) {
         complete(parse(&text, format), file, ctx).into_article(file, None, emit);
     }
 }
