@@ -8,8 +8,6 @@
 //! (`caf\xe9`), or as UTF-8 with replacement characters when it is mostly UTF-8 with a few
 //! broken sequences.
 
-use std::borrow::Cow;
-
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
 /// How bytes became text.
@@ -19,7 +17,7 @@ pub enum Decoding {
     Named,
     /// Not UTF-8 and nothing named an encoding: read as this one, a guess worth reporting.
     Guessed(&'static Encoding),
-    /// Mostly UTF-8 with invalid sequences, which were replaced.
+    /// Invalid sequences (of mostly UTF-8 text, or of a named encoding) were replaced.
     Replaced,
 }
 
@@ -111,11 +109,7 @@ fn decode_as(encoding: &'static Encoding, bytes: &[u8]) -> (String, Decoding) {
     } else {
         Decoding::Named
     };
-    let text = match text {
-        Cow::Borrowed(text) => text.to_string(),
-        Cow::Owned(text) => text,
-    };
-    (text, decoding)
+    (text.into_owned(), decoding)
 }
 
 /// The charset a page declares in its first kilobyte, as `<meta charset="…">` or

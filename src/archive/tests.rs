@@ -657,19 +657,19 @@ fn legacy_encodings_are_read_as_their_bytes_name_or_as_windows_1252() {
         "latin1.txt",
         b"Caf\xe9 Owners Protest\n\nThe caf\xe9 owners \x93marched\x94 for \xa315m.\n",
     );
-    let mut utf16 = vec![0xff, 0xfe];
-    utf16.extend(
-        "Ferry \u{e9}lan Returns\n\nThe ferry sailed again.\n"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes),
+    // As Windows' Notepad saves "Unicode": UTF-16LE after a byte order mark.
+    let utf16 = |text: &str| -> Vec<u8> {
+        [0xff, 0xfe]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect()
+    };
+    write(
+        dir.path(),
+        "notepad.txt",
+        &utf16("Ferry \u{e9}lan Returns\n\nThe ferry sailed again.\n"),
     );
-    write(dir.path(), "notepad.txt", &utf16);
-    let mut utf16_json = vec![0xff, 0xfe];
-    utf16_json.extend(
-        "[{\"title\": \"T\"}]"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes),
-    );
+    let utf16_json = utf16("[{\"title\": \"T\"}]");
     write(dir.path(), "export.json", &utf16_json);
     write(
         dir.path(),
