@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::charset;
 use super::decode::{self, Kind};
 use super::fields::{normalise, FieldMap, Fields, LogicalField};
 use super::table::{csv_reader, headers};
@@ -77,12 +78,17 @@ impl Sidecars {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        for row in reader.records() {
+        for row in reader.byte_records() {
             let Ok(row) = row else { continue };
+            // Spreadsheet exports are often Windows-1252: such a row is read, not dropped.
+            let row: Vec<String> = row
+                .iter()
+                .map(|v| charset::decode_unlabelled(v).0)
+                .collect();
             let Some(name) = row.get(name_col).filter(|n| !n.trim().is_empty()) else {
                 continue;
             };
-            let fields = Fields::from_columns(&columns, |i| row.get(i));
+            let fields = Fields::from_columns(&columns, |i| row.get(i).map(String::as_str));
             self.rows
                 .entry(stem(name.trim()))
                 .or_default()

@@ -507,7 +507,13 @@ fn sidecar_table_joins_metadata_to_text_files_by_name() {
     write(
         dir.path(),
         "metadata.tsv",
-        b"compartment\tfilename\tpublisher\tpublication_date\tauthor\ttitle\ntrain\tnyt_2016-03-11_budget-talks\tnyt\t2016-03-11\tNone\tBudget Talks Stall\n",
+        b"compartment\tfilename\tpublisher\tpublication_date\tauthor\ttitle\ntrain\tnyt_2016-03-11_budget-talks\tnyt\t2016-03-11\tNone\tBudget Talks Stall\n\
+          train\tlm_cafe\tle monde\t2016-03-12\tRen\xe9 Dupont\tCaf\xe9 Owners Meet\n",
+    );
+    write(
+        dir.path(),
+        "train/text/lm_cafe.txt",
+        b"Cafe Owners Meet\nThe owners met at noon.\n",
     );
     write(
         dir.path(),
@@ -521,15 +527,21 @@ fn sidecar_table_joins_metadata_to_text_files_by_name() {
     );
     let (articles, issues) = read_dir(dir.path(), FieldMap::default());
     assert!(issues.is_empty(), "{issues:?}");
-    assert_eq!(articles.len(), 2);
-    let a = &articles[0];
+    assert_eq!(articles.len(), 3);
+    // A row in Windows-1252, as spreadsheets export it, is read rather than dropped.
+    let cafe = &articles[0];
+    assert_eq!(
+        (cafe.title.as_str(), cafe.author.as_deref()),
+        ("Caf\u{e9} Owners Meet", Some("Ren\u{e9} Dupont"))
+    );
+    let a = &articles[1];
     assert_eq!(
         (a.title.as_str(), a.source.as_deref(), day(a).as_str()),
         ("Budget Talks Stall", Some("nyt"), "2016-03-11")
     );
     assert_eq!(a.author, None, "\"None\" is a missing value");
     assert_eq!(a.body, "Lawmakers left without a deal.");
-    assert_eq!(articles[1].source.as_deref(), Some("text"));
+    assert_eq!(articles[2].source.as_deref(), Some("text"));
 }
 
 #[test]
