@@ -9,8 +9,12 @@ use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 
 /// Longest word (in bytes) the cache keeps; longer words are rare and stemmed each time.
 const SLOT_BYTES: usize = 15;
-/// Cache slots per thread (32 bytes each: 2 MB).
+/// Cache slots per thread at most (32 bytes each: 2 MB).
 const SLOTS: usize = 1 << 16;
+/// Slots a thread starts with (32 KB). A search stems a few dozen words, and filling 2 MB
+/// for them cost a whole `newsdex search` process a twentieth of its time (the kernel
+/// zeroing fresh pages, then the fill); indexing outgrows this within a few articles.
+const FIRST_SLOTS: usize = 1 << 10;
 
 /// A word as a slot holds it: its length, then its bytes zero-padded, compared in one go.
 type Key = [u8; SLOT_BYTES + 1];
@@ -37,17 +41,23 @@ const EMPTY: Slot = Slot {
 /// the frequent words keep their slots.
 struct Cache {
     stemmer: frostem::Stemmer,
+    /// A power of two of them, from [`FIRST_SLOTS`] up to [`SLOTS`].
     slots: Vec<Slot>,
+    /// Stems made since the table last grew: when they reach half its slots, it is
+    /// outgrown (words keep taking each other's slots) and starts again eight times larger.
+    misses: usize,
 }
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(Cache {
         stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
         slots: Vec::new(),
+        misses: 0,
     });
 }
 
-/// The word as a slot key, and its slot number; `None` for a longer word.
+/// The word as a slot key, and its hash (16 bits: its slot in the largest table); `None`
+/// for a longer word.
 fn slot_key(word: &str) -> Option<(Key, usize)> {
     if word.len() > SLOT_BYTES {
         return None;
@@ -58,19 +68,20 @@ fn slot_key(word: &str) -> Option<(Key, usize)> {
     let lanes = u128::from_le_bytes(key);
     let h = ((lanes as u64).rotate_left(5) ^ (lanes >> 64) as u64)
         .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    Some((key, (h >> 48) as usize % SLOTS))
+    Some((key, (h >> 48) as usize))
 }
 
 /// Calls `f` with the stem of `word` (already lower-cased).
 pub fn with_stem<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
     CACHE.with(|cell| {
         let mut cache = cell.borrow_mut();
-        let Some((key, i)) = slot_key(word) else {
+        let Some((key, hash)) = slot_key(word) else {
             return f(&cache.stemmer.stem(word));
         };
         if cache.slots.is_empty() {
-            cache.slots = vec![EMPTY; SLOTS];
+            cache.slots = vec![EMPTY; FIRST_SLOTS];
         }
+        let mut i = hash & (cache.slots.len() - 1);
         let slot = &cache.slots[i];
         if slot.key == key {
             let stem = &slot.stem[..usize::from(slot.stem_len)];
@@ -78,6 +89,12 @@ pub fn with_stem<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
             return f(unsafe { std::str::from_utf8_unchecked(stem) });
         }
         let stem = cache.stemmer.stem(word).into_owned();
+        cache.misses += 1;
+        if cache.misses * 2 >= cache.slots.len() && cache.slots.len() < SLOTS {
+            cache.slots = vec![EMPTY; (cache.slots.len() * 8).min(SLOTS)];
+            cache.misses = 0;
+            i = hash & (cache.slots.len() - 1);
+        }
         if stem.len() <= SLOT_BYTES {
             let mut slot = Slot {
                 key,
@@ -192,6 +209,23 @@ mod tests {
                 with_stem(w, |stem| assert_eq!(stem, stemmer.stem(w), "{w}"));
             }
         }
+    }
+
+    #[test]
+    fn the_table_starts_small_and_grows_to_its_full_size() {
+        // A thread of its own: its cache is new whatever ran before on the test's thread.
+        std::thread::spawn(|| {
+            let slots = || CACHE.with(|c| c.borrow().slots.len());
+            with_stem("running", |stem| assert_eq!(stem, "run"));
+            assert_eq!(slots(), FIRST_SLOTS);
+            for i in 0..SLOTS {
+                with_stem(&format!("w{i}ing"), |_| ());
+            }
+            assert_eq!(slots(), SLOTS);
+            with_stem("running", |stem| assert_eq!(stem, "run"));
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
