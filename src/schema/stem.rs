@@ -12,7 +12,7 @@ const SLOT_BYTES: usize = 15;
 /// Cache slots per thread at most (32 bytes each: 2 MB).
 const SLOTS: usize = 1 << 16;
 /// Slots a thread starts with (32 KB). A search stems a few dozen words, and filling 2 MB
-/// for them cost a whole `newsdex search` process a twentieth of its time (the kernel
+/// for them cost a whole `newsdex search` process a tenth to a fifth of its time (the kernel
 /// zeroing fresh pages, then the fill); indexing outgrows this within a few articles.
 const FIRST_SLOTS: usize = 1 << 10;
 
