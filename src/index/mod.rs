@@ -135,9 +135,14 @@ impl NewsIndex {
         })
     }
 
-    /// A searcher over the last commit, for one command's run.
+    /// A searcher over the last commit, for one command's run. The reader is never reloaded,
+    /// so it starts no thread to watch `meta.json` for later commits (tantivy's default does).
     pub fn searcher(&self) -> Result<tantivy::Searcher> {
-        let reader = self.index.reader()?;
+        let reader: tantivy::IndexReader = self
+            .index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
         Ok(reader.searcher())
     }
 
