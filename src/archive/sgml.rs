@@ -16,8 +16,8 @@ pub fn read(file: &FileRef, stream: Box<dyn Read + Send>, emit: &mut dyn FnMut(R
     let (text, error) = read_text(stream, &path, Declared::Nowhere, emit);
     let mut position = 0;
     let mut rest = text.as_str();
-    while let Some(start) = rest.find("<REUTERS") {
-        let Some(len) = rest[start..].find("</REUTERS>") else {
+    while let Some(start) = find(rest, "<REUTERS") {
+        let Some(len) = find(&rest[start..], "</REUTERS>") else {
             break; // a record cut off by truncation; reported below
         };
         let record = &rest[start..start + len];
@@ -31,7 +31,7 @@ pub fn read(file: &FileRef, stream: Box<dyn Read + Send>, emit: &mut dyn FnMut(R
             IssueKind::Truncated,
             format!("after record {position}: {e}"),
         )));
-    } else if rest.contains("<REUTERS") {
+    } else if find(rest, "<REUTERS").is_some() {
         emit(Record::Issue(Issue::new(
             &path,
             IssueKind::Truncated,
@@ -90,10 +90,16 @@ fn read_record(file: &FileRef, record: &str, position: usize, emit: &mut dyn FnM
 
 /// The text between `<TAG …>` and `</TAG>`.
 fn element<'a>(record: &'a str, tag: &str) -> Option<&'a str> {
-    let open = record.find(&format!("<{tag}"))?;
-    let content_start = open + record[open..].find('>')? + 1;
-    let close = record[content_start..].find(&format!("</{tag}>"))?;
+    let open = find(record, &format!("<{tag}"))?;
+    let content_start = open + memchr::memchr(b'>', &record.as_bytes()[open..])? + 1;
+    let close = find(&record[content_start..], &format!("</{tag}>"))?;
     Some(&record[content_start..content_start + close])
+}
+
+/// Where `pattern` first occurs in `text`, by memchr's vectorised search (std's two-way
+/// search was 2% of reading and extracting this collection).
+fn find(text: &str, pattern: &str) -> Option<usize> {
+    memchr::memmem::find(text.as_bytes(), pattern.as_bytes())
 }
 
 fn attribute(tag: &str, name: &str) -> Option<String> {
@@ -178,8 +184,8 @@ pub fn gold_records(text: &str) -> Vec<GoldRecord> {
     };
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest.find("<REUTERS") {
-        let Some(len) = rest[start..].find("</REUTERS>") else {
+    while let Some(start) = find(rest, "<REUTERS") {
+        let Some(len) = find(&rest[start..], "</REUTERS>") else {
             break;
         };
         let record = &rest[start..start + len];
