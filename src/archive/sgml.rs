@@ -15,13 +15,8 @@ pub fn read(file: &FileRef, stream: Box<dyn Read + Send>, emit: &mut dyn FnMut(R
     let path = file.display();
     let (text, error) = read_text(stream, &path, Declared::Nowhere, emit);
     let mut position = 0;
-    let mut rest = text.as_str();
-    while let Some(start) = find(rest, "<REUTERS") {
-        let Some(len) = find(&rest[start..], "</REUTERS>") else {
-            break; // a record cut off by truncation; reported below
-        };
-        let record = &rest[start..start + len];
-        rest = &rest[start + len + "</REUTERS>".len()..];
+    let mut records = Records { rest: &text };
+    for record in records.by_ref() {
         position += 1;
         read_record(file, record, position, emit);
     }
@@ -31,12 +26,31 @@ pub fn read(file: &FileRef, stream: Box<dyn Read + Send>, emit: &mut dyn FnMut(R
             IssueKind::Truncated,
             format!("after record {position}: {e}"),
         )));
-    } else if find(rest, "<REUTERS").is_some() {
+    } else if find(records.rest, "<REUTERS").is_some() {
         emit(Record::Issue(Issue::new(
             &path,
             IssueKind::Truncated,
             format!("record {} has no closing tag", position + 1),
         )));
+    }
+}
+
+/// The `<REUTERS …>…</REUTERS>` records of a file, in order. `rest` is what follows the last
+/// whole record: a record cut off by truncation stays in it.
+struct Records<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        const CLOSE: &str = "</REUTERS>";
+        let start = find(self.rest, "<REUTERS")?;
+        let len = find(&self.rest[start..], CLOSE)?;
+        let record = &self.rest[start..start + len];
+        self.rest = &self.rest[start + len + CLOSE.len()..];
+        Some(record)
     }
 }
 
@@ -183,13 +197,7 @@ pub fn gold_records(text: &str) -> Vec<GoldRecord> {
             .unwrap_or_default()
     };
     let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = find(rest, "<REUTERS") {
-        let Some(len) = find(&rest[start..], "</REUTERS>") else {
-            break;
-        };
-        let record = &rest[start..start + len];
-        rest = &rest[start + len + "</REUTERS>".len()..];
+    for record in (Records { rest: text }) {
         let Some(body) = element(record, "BODY")
             .map(|b| clean_body(&unescape(b)))
             .filter(|b| !b.trim().is_empty())

@@ -549,7 +549,8 @@ fn reuters_sgml_records_with_and_without_body() {
     let dir = tempfile::tempdir().unwrap();
     let sgml = "<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n\
 <REUTERS TOPICS=\"YES\" NEWID=\"11\">\n<DATE>26-FEB-1987 15:01:01.79</DATE>\n<TEXT>&#2;\n<TITLE>COCOA &lt;XYZ&gt; REVIEW</TITLE>\n<AUTHOR>    by Jane Roe, Reuters</AUTHOR>\n<DATELINE>    SALVADOR, Feb 26 - </DATELINE><BODY>Showers continued in the zone.\n    Arrivals were steady.\n Reuter\n&#3;</BODY></TEXT>\n</REUTERS>\n\
-<REUTERS NEWID=\"12\">\n<DATE>27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM</DATE>\n<TEXT TYPE=\"BRIEF\">&#2;\n<TITLE>SHORT ITEM</TITLE>\n&#3;</TEXT>\n</REUTERS>\n";
+<REUTERS NEWID=\"12\">\n<DATE>27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM</DATE>\n<TEXT TYPE=\"BRIEF\">&#2;\n<TITLE>SHORT ITEM</TITLE>\n&#3;</TEXT>\n</REUTERS>\n\
+<REUTERS NEWID=\"13\">\n<TEXT><BODY>Cut off";
     write(dir.path(), "reut2-000.sgm", sgml.as_bytes());
     let (articles, issues) = read_dir(dir.path(), FieldMap::default());
     assert_eq!(articles.len(), 1);
@@ -566,13 +567,15 @@ fn reuters_sgml_records_with_and_without_body() {
         a.body,
         "Showers continued in the zone.\n    Arrivals were steady."
     );
-    assert_eq!(issues.len(), 1);
+    assert_eq!(issues.len(), 2, "{issues:?}");
     assert_eq!(issues[0].kind, IssueKind::NoBody);
     assert!(
         issues[0].detail.contains("BRIEF") && issues[0].path.ends_with("#NEWID=12"),
         "{:?}",
         issues[0]
     );
+    assert_eq!(issues[1].kind, IssueKind::Truncated);
+    assert_eq!(issues[1].detail, "record 3 has no closing tag");
 }
 
 #[test]
