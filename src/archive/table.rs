@@ -18,13 +18,15 @@ pub fn csv_reader<R: Read>(stream: R, format: Format) -> csv::Reader<R> {
     builder.from_reader(stream)
 }
 
-/// Decoded header names; `None` with the reason when the header cannot be read.
+/// Header names, decoded as the rows are (a Windows-1252 export names its columns in it too);
+/// `Err` with the reason when the header cannot be read.
 pub fn headers<R: Read>(reader: &mut csv::Reader<R>) -> Result<Vec<String>, String> {
     let headers = reader.byte_headers().map_err(|e| e.to_string())?;
     Ok(headers
         .iter()
         .map(|h| {
-            String::from_utf8_lossy(h)
+            charset::decode_unlabelled(h)
+                .0
                 .trim_start_matches('\u{feff}')
                 .trim()
                 .to_string()

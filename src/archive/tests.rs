@@ -432,6 +432,23 @@ fn csv_and_tsv_with_usual_names_and_field_override() {
 }
 
 #[test]
+fn a_windows_1252_header_names_its_columns_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "export.csv",
+        b"Titel,Inhalt,Ver\xf6ffentlicht\nMarkt,Die Kurse fielen.,2020-01-02\n",
+    );
+    let mut fields = FieldMap::default();
+    for name in ["title=Titel", "body=Inhalt", "date=Ver\u{f6}ffentlicht"] {
+        fields.add_override(name).unwrap();
+    }
+    let (articles, _) = read_dir(dir.path(), fields);
+    assert_eq!(articles.len(), 1);
+    assert_eq!(day(&articles[0]), "2020-01-02");
+}
+
+#[test]
 fn csv_without_body_column_says_how_to_name_it() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "x.csv", b"headline,words\nA,b\n");
