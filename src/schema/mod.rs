@@ -252,23 +252,9 @@ pub struct AsciiWords {
 impl AsciiWords {
     /// The byte ranges of `text`'s tokens; `text` must be ASCII.
     pub fn ranges(self, text: &str) -> impl Iterator<Item = [usize; 2]> + '_ {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        std::iter::from_fn(move || {
-            while i < bytes.len() {
-                while i < bytes.len() && !bytes[i].is_ascii_alphanumeric() {
-                    i += 1;
-                }
-                let start = i;
-                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                    i += 1;
-                }
-                if start < i && !(self.drop_long && i - start >= LONGEST_TOKEN) {
-                    return Some([start, i]);
-                }
-            }
-            None
-        })
+        words::words(text)
+            .filter(move |&(from, to, _)| !(self.drop_long && to - from >= LONGEST_TOKEN))
+            .map(|(from, to, _)| [from, to])
     }
 }
 
