@@ -197,7 +197,7 @@ fn next_word(text: &str, at: usize) -> Option<(usize, usize, bool)> {
     Some((start, i, ascii))
 }
 
-/// The top bit of each byte of a word.
+/// The top bit of each of eight bytes.
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
 /// The eight bytes from `i`, first byte lowest, when there are eight.
