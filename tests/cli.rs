@@ -1142,6 +1142,12 @@ fn bench_indexes_several_times_and_reports_the_median_run() {
         median_of(&ours["secs_runs"])
     );
     assert_eq!(ours["articles"], 150);
+    if cfg!(target_os = "linux") {
+        // The median run's own CPU time: some, and no more than its threads could spend.
+        let cpu = ours["cpu_secs"].as_f64().unwrap();
+        let threads = report["threads"].as_f64().unwrap();
+        assert!(cpu > 0.0 && cpu <= ours["secs"].as_f64().unwrap() * threads * 4.0 + 0.5);
+    }
     let raw = run["peers"]
         .as_array()
         .unwrap()

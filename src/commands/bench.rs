@@ -40,6 +40,9 @@ struct Indexing {
     passages_per_sec: f64,
     /// MB (10^6 bytes) of body text per second.
     mb_per_sec: f64,
+    /// User and system CPU time of the indexing process, seconds: on a machine whose speed
+    /// drifts, a steadier figure of the work than wall time. Absent where the OS does not say.
+    cpu_secs: Option<f64>,
     /// Peak resident memory of the indexing process, MB; absent where the OS does not say.
     peak_rss_mb: Option<f64>,
     /// The highest anonymous (heap) part of it seen, sampled every 10 ms, MB; the rest is
@@ -650,7 +653,13 @@ fn index_with_newsdex(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let started = Instant::now();
-    let (stdout, success, peak_rss_kb, peak_anon_kb) = run_measured(cmd)?;
+    let Measured {
+        stdout,
+        success,
+        cpu_secs,
+        peak_rss_kb,
+        peak_anon_kb,
+    } = run_measured(cmd)?;
     let secs = started.elapsed().as_secs_f64();
     if !success {
         bail!(
@@ -677,6 +686,7 @@ fn index_with_newsdex(
         articles_per_sec: articles as f64 / secs,
         passages_per_sec: passages as f64 / secs,
         mb_per_sec: body_bytes as f64 / 1e6 / secs,
+        cpu_secs,
         peak_rss_mb: peak_rss_kb.map(|kb| kb as f64 / 1024.0),
         peak_anon_mb: peak_anon_kb.map(|kb| kb as f64 / 1024.0),
         memory_budget_mb: memory,
@@ -686,8 +696,16 @@ fn index_with_newsdex(
     })
 }
 
-/// What [`run_measured`] reports: stdout, success, peak RSS and peak anonymous RSS in KB.
-type Measured = (String, bool, Option<u64>, Option<u64>);
+/// What [`run_measured`] reports of a finished command.
+struct Measured {
+    stdout: String,
+    success: bool,
+    /// User and system CPU time, seconds.
+    cpu_secs: Option<f64>,
+    peak_rss_kb: Option<u64>,
+    /// The highest anonymous RSS seen by sampling.
+    peak_anon_kb: Option<u64>,
+}
 
 /// The anonymous resident memory of a running process in KB, from `/proc` (Linux).
 fn rss_anon_kb(pid: u32) -> Option<u64> {
@@ -696,8 +714,8 @@ fn rss_anon_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs a command to its end: its stdout, whether it succeeded, its peak RSS in KB, and the
-/// highest anonymous RSS seen by sampling it every 10 ms.
+/// Runs a command to its end: its stdout, whether it succeeded, its CPU time, its peak RSS in
+/// KB, and the highest anonymous RSS seen by sampling it every 10 ms.
 #[cfg(unix)]
 fn run_measured(mut cmd: Command) -> anyhow::Result<Measured> {
     let mut child = cmd.spawn().context("starting newsdex index")?;
@@ -730,22 +748,35 @@ fn run_measured(mut cmd: Command) -> anyhow::Result<Measured> {
     let peak_anon = sampler.join().unwrap_or(None);
     if reaped != pid {
         let status = child.wait()?;
-        return Ok((stdout, status.success(), None, peak_anon));
+        return Ok(Measured {
+            stdout,
+            success: status.success(),
+            cpu_secs: None,
+            peak_rss_kb: None,
+            peak_anon_kb: peak_anon,
+        });
     }
-    let success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    // Linux reports ru_maxrss in kilobytes.
-    Ok((stdout, success, Some(usage.ru_maxrss as u64), peak_anon))
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok(Measured {
+        stdout,
+        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        cpu_secs: Some(secs(usage.ru_utime) + secs(usage.ru_stime)),
+        // Linux reports ru_maxrss in kilobytes.
+        peak_rss_kb: Some(usage.ru_maxrss as u64),
+        peak_anon_kb: peak_anon,
+    })
 }
 
 #[cfg(not(unix))]
 fn run_measured(mut cmd: Command) -> anyhow::Result<Measured> {
     let out = cmd.output().context("starting newsdex index")?;
-    Ok((
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        out.status.success(),
-        None,
-        None,
-    ))
+    Ok(Measured {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        success: out.status.success(),
+        cpu_secs: None,
+        peak_rss_kb: None,
+        peak_anon_kb: None,
+    })
 }
 
 /// The queries whose whole processes are timed: `n` text queries spread over the mix.
@@ -796,12 +827,16 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
         writeln!(out, "corpus: {}  ({} threads)", run.corpus, bench.threads)?;
         writeln!(
             out,
-            "indexing: {} articles, {} passages, {:.1} MB of body text in {:.2} s{}",
+            "indexing: {} articles, {} passages, {:.1} MB of body text in {:.2} s{}{}",
             thousands(i.articles),
             thousands(i.passages),
             i.body_bytes as f64 / 1e6,
             i.secs,
-            runs_note(&i.secs_runs)
+            runs_note(&i.secs_runs),
+            i.cpu_secs.map_or(String::new(), |cpu| format!(
+                "; {cpu:.1} CPU-s, {:.2} cores busy",
+                cpu / i.secs.max(1e-9)
+            ))
         )?;
         writeln!(
             out,
