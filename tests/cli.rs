@@ -1157,6 +1157,21 @@ fn bench_indexes_several_times_and_reports_the_median_run() {
     let raw = &raw["index"];
     assert_eq!(raw["secs"].as_f64().unwrap(), median_of(&raw["secs_runs"]));
     assert_eq!(raw["articles"], 150);
+    if cfg!(target_os = "linux") {
+        // Raw tantivy is built in this process: the CPU time it took while building, and
+        // newsdex's measured against it.
+        let cpu = raw["cpu_secs"].as_f64().unwrap();
+        let threads = report["threads"].as_f64().unwrap();
+        assert!(cpu > 0.0 && cpu <= raw["secs"].as_f64().unwrap() * threads * 4.0 + 0.5);
+        let ratio = run["ratios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["peer"] == "tantivy (raw)" && r["figure"] == "indexing CPU time")
+            .unwrap();
+        let expected = ours["cpu_secs"].as_f64().unwrap() / cpu;
+        assert!((ratio["ratio"].as_f64().unwrap() - expected).abs() < 1e-9 * expected);
+    }
 }
 
 #[test]

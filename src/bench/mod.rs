@@ -19,6 +19,29 @@ use crate::index::NewsIndex;
 use crate::search::{self, Request};
 use quality::{doc_id, words_of, TestQuery};
 
+/// User and system CPU time this process has taken so far, seconds; `None` where the OS
+/// does not say. For the peers built in this process, which runs nothing else meanwhile.
+pub fn process_cpu_secs() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        // SAFETY: an all-zero rusage is a valid value of that plain C struct, and getrusage
+        // only writes into the one it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+            return None;
+        }
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        Some(secs(usage.ru_utime) + secs(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// The CPU time taken since [`process_cpu_secs`] said `before`.
+pub fn cpu_secs_since(before: Option<f64>) -> Option<f64> {
+    Some(process_cpu_secs()? - before?)
+}
+
 /// Which of several runs is the median one by `key`: the lower middle run for an even
 /// count, so the figures reported are all from one real run. `None` for no runs.
 pub fn median_run<T>(runs: &[T], key: impl Fn(&T) -> f64) -> Option<&T> {
@@ -105,18 +128,41 @@ mod tests {
 
     #[test]
     fn a_peer_run_after_earlier_ones_reports_their_median() {
-        let last = super::peers::IndexRun {
-            secs: 3.0,
-            secs_runs: vec![3.0],
-            articles: 10,
+        use super::peers::IndexRun;
+        let took = |secs: f64, cpu: f64| IndexRun {
+            secs,
+            cpu_secs: Some(cpu),
             ..Default::default()
         };
-        let run = last.clone().after(&[5.0, 2.5]);
-        assert_eq!(run.secs, 3.0);
+        let last = IndexRun {
+            articles: 10,
+            ..took(3.0, 5.5)
+        };
+        let run = last.clone().after(&[took(5.0, 9.0), took(2.5, 4.0)]);
+        assert_eq!((run.secs, run.cpu_secs), (3.0, Some(5.5)));
         assert_eq!(run.secs_runs, vec![5.0, 2.5, 3.0]);
         assert_eq!(run.articles, 10);
-        let run = last.clone().after(&[9.0, 8.0]);
-        assert_eq!((run.secs, run.secs_runs.len()), (8.0, 3));
+        // The CPU time is the median run's own, not the median of the CPU times.
+        let run = last.clone().after(&[took(9.0, 1.0), took(8.0, 7.0)]);
+        assert_eq!(
+            (run.secs, run.cpu_secs, run.secs_runs.len()),
+            (8.0, Some(7.0), 3)
+        );
         assert_eq!(last.clone().after(&[]).secs_runs, vec![3.0]);
+    }
+
+    #[test]
+    fn cpu_time_counts_work_done_in_between() {
+        let before = super::process_cpu_secs();
+        if before.is_none() {
+            return; // an OS that does not say: nothing to check
+        }
+        let mut x = 0u64;
+        let started = std::time::Instant::now();
+        while started.elapsed() < std::time::Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let spent = super::cpu_secs_since(before).unwrap();
+        assert!(spent > 0.0, "{spent} CPU-s for 30 ms of spinning ({x})");
     }
 }

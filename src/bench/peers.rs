@@ -34,21 +34,25 @@ pub struct IndexRun {
     pub secs: f64,
     /// Every run's wall time, in the order they ran (filled by [`IndexRun::after`]).
     pub secs_runs: Vec<f64>,
+    /// User and system CPU time of the median run, seconds: for peers built in this process,
+    /// what the process took while building; absent for the others.
+    pub cpu_secs: Option<f64>,
     pub articles: usize,
     pub body_bytes: u64,
     pub index_bytes: u64,
 }
 
 impl IndexRun {
-    /// This run, with `secs` the median of `earlier` runs' times and its own, all of them
-    /// kept in `secs_runs` (earlier first).
-    pub fn after(mut self, earlier: &[f64]) -> IndexRun {
-        let mut all = earlier.to_vec();
-        all.push(self.secs);
-        self.secs = super::median_run(&all, |s| *s)
-            .copied()
-            .unwrap_or(self.secs);
-        self.secs_runs = all;
+    /// This run, with the time (wall and CPU) of the median of `earlier` runs and itself, and
+    /// all their wall times kept in `secs_runs` (earlier first).
+    pub fn after(mut self, earlier: &[IndexRun]) -> IndexRun {
+        let mut all: Vec<(f64, Option<f64>)> =
+            earlier.iter().map(|r| (r.secs, r.cpu_secs)).collect();
+        all.push((self.secs, self.cpu_secs));
+        if let Some(&(secs, cpu_secs)) = super::median_run(&all, |r| r.0) {
+            (self.secs, self.cpu_secs) = (secs, cpu_secs);
+        }
+        self.secs_runs = all.iter().map(|r| r.0).collect();
         self
     }
 }
@@ -123,6 +127,7 @@ impl RawTantivy {
         let body = builder.add_text_field("body", text);
         let index = Index::create_in_dir(dir, builder.build())?;
         let started = Instant::now();
+        let cpu_before = super::process_cpu_secs();
         let memory = memory_mb.max(15 * threads) * 1_000_000;
         let options = IndexWriterOptions::builder()
             .num_worker_threads(threads.max(1))
@@ -151,6 +156,7 @@ impl RawTantivy {
         let run = IndexRun {
             secs: started.elapsed().as_secs_f64(),
             secs_runs: Vec::new(),
+            cpu_secs: super::cpu_secs_since(cpu_before),
             articles: articles.into_inner(),
             body_bytes: bytes.into_inner(),
             index_bytes: crate::index::dir_size(dir),
@@ -347,6 +353,7 @@ mod fts5 {
         pub fn build(path: &Path, roots: &[PathBuf], threads: usize) -> Result<(Fts5, IndexRun)> {
             let _ = std::fs::remove_file(path);
             let started = Instant::now();
+            let cpu_before = crate::bench::process_cpu_secs();
             let mut connection = Connection::open(path).map_err(sql)?;
             connection
                 .execute_batch(
@@ -381,6 +388,7 @@ mod fts5 {
                 readers.join().unwrap_or(Ok(()))
             })?;
             run.secs = started.elapsed().as_secs_f64();
+            run.cpu_secs = crate::bench::cpu_secs_since(cpu_before);
             run.index_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             Ok((Fts5 { connection }, run))
         }

@@ -247,7 +247,7 @@ fn run_one(
             progress(args, &format!("indexing with raw tantivy{nth}"));
             let dir = peer_path(args, "tantivy", &slug);
             let (_, raw) = RawTantivy::build(&dir, roots, threads, args.memory)?;
-            raw_earlier.push(raw.secs);
+            raw_earlier.push(raw);
         }
     }
     let mut indexing = median_run(&ours, |i| i.secs)
@@ -376,7 +376,7 @@ impl InProcess {
         threads: usize,
         slug: &str,
         roots: &[PathBuf],
-        raw_earlier: &[f64],
+        raw_earlier: &[IndexRun],
     ) -> anyhow::Result<InProcess> {
         progress(args, "peer: raw tantivy");
         let dir = peer_path(args, "tantivy", slug);
@@ -527,7 +527,7 @@ fn build_runs<E>(
         if earlier.len() + 1 >= usize::from(args.index_runs) {
             return Ok((engine, run.after(&earlier)));
         }
-        earlier.push(run.secs);
+        earlier.push(run);
     }
 }
 
@@ -588,6 +588,9 @@ fn ratios(run: &Run) -> Vec<Ratio> {
                 run.indexing.secs,
                 index.secs,
             );
+            if let (Some(ours), Some(theirs)) = (run.indexing.cpu_secs, index.cpu_secs) {
+                push(&peer.name, "indexing CPU time".into(), ours, theirs);
+            }
             push(
                 &peer.name,
                 "index size".into(),
@@ -902,6 +905,7 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
                 if let Some(IndexRun {
                     secs,
                     secs_runs,
+                    cpu_secs,
                     index_bytes,
                     body_bytes,
                     articles,
@@ -909,12 +913,13 @@ fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> 
                 {
                     writeln!(
                         out,
-                        "  {:<14} indexed {} articles in {:.2} s{} ({:.1} MB/s), index {:.1} MB",
+                        "  {:<14} indexed {} articles in {:.2} s{} ({:.1} MB/s{}), index {:.1} MB",
                         p.name,
                         thousands(*articles as u64),
                         secs,
                         runs_note(secs_runs),
                         *body_bytes as f64 / 1e6 / secs.max(1e-9),
+                        cpu_secs.map_or(String::new(), |cpu| format!("; {cpu:.1} CPU-s")),
                         *index_bytes as f64 / 1e6
                     )?;
                 }
