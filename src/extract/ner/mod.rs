@@ -190,35 +190,23 @@ impl Tagger {
             };
             all_ids.push(id);
         }
-        let mut rest = all_ids.as_slice();
-        let ids: Vec<&[u32]> = sentences
-            .iter()
-            .map(|s| {
-                let (these, after) = rest.split_at(s.len());
-                rest = after;
-                these
-            })
-            .collect();
         let edge = *cache.edge.get_or_insert_with(|| self.word_vectors(None));
         let cache = &*cache;
-        let keys: Vec<Vec<Keys>> = ids
-            .iter()
-            .map(|s| s.iter().map(|&id| cache.words[id].keys).collect())
-            .collect();
-        let mut doc = DocState::new(&keys);
+        let all_keys: Vec<Keys> = all_ids.iter().map(|&id| cache.words[id].keys).collect();
+        let mut doc = DocState::new(&all_keys);
         let mut feats = Vec::with_capacity(24);
+        let mut start = 0;
         sentences
             .iter()
-            .zip(&keys)
-            .zip(&ids)
-            .map(|((words, keys), ids)| {
+            .map(|words| {
+                let sentence = start..start + words.len();
+                start = sentence.end;
+                let (keys, ids) = (&all_keys[sentence.clone()], &all_ids[sentence]);
                 let view = SentenceView {
                     keys,
                     gaz: gazetteer_places(self.gazetteer, words, keys),
                     caps: caps_sentence_of(keys),
                 };
-                let vectors: Vec<&[[f32; LABELS]; OFFSETS]> =
-                    ids.iter().map(|&id| &cache.words[id].vectors).collect();
                 let mut labels = Vec::with_capacity(words.len());
                 let (mut prev1, mut prev2) = (Label::START, Label::START);
                 for (i, key) in keys.iter().enumerate() {
@@ -234,7 +222,7 @@ impl Tagger {
                         let v = if j < 0 || j >= words.len() as i32 {
                             &edge
                         } else {
-                            vectors[j as usize]
+                            &cache.words[ids[j as usize]].vectors
                         };
                         for (s, w) in scores.iter_mut().zip(&v[(o + WINDOW) as usize]) {
                             *s += w;
@@ -310,14 +298,12 @@ pub(crate) struct DocState {
 }
 
 impl DocState {
-    pub(crate) fn new(keys: &[Vec<Keys>]) -> DocState {
-        let words = keys.iter().map(Vec::len).sum();
-        let mut lower_seen = FxHashSet::with_capacity_and_hasher(words, Default::default());
-        for s in keys {
-            for k in s {
-                if !k.capitalised {
-                    lower_seen.insert(k.lower);
-                }
+    /// The state before the first word of a document of `keys` (all its words, in order).
+    pub(crate) fn new(keys: &[Keys]) -> DocState {
+        let mut lower_seen = FxHashSet::with_capacity_and_hasher(keys.len(), Default::default());
+        for k in keys {
+            if !k.capitalised {
+                lower_seen.insert(k.lower);
             }
         }
         DocState {
@@ -335,17 +321,19 @@ impl DocState {
     }
 }
 
-/// Per token: the gazetteer list matching over it and its place in the match.
+/// Per token: the gazetteer list matching over it and its place in the match; empty (no
+/// places) for a sentence where no alias starts.
 pub(crate) fn gazetteer_places<S: AsRef<str>>(
     g: &Gazetteer,
     words: &[S],
     keys: &[Keys],
 ) -> Vec<Option<(List, char)>> {
-    let mut out = vec![None; words.len()];
-    // Most sentences hold no alias start at all: find out from the word keys, without strings.
+    // Most sentences hold no alias start at all: find out from the word keys, without strings
+    // (and answer with no places: a word past the end has none).
     if !keys.iter().any(|k| k.capitalised && g.may_start(k.lower)) {
-        return out;
+        return Vec::new();
     }
+    let mut out = vec![None; words.len()];
     for m in g.matches_keyed(words, keys) {
         // Lower-case words only count inside a match that starts with a capital.
         if !words[m.start]
@@ -417,8 +405,8 @@ pub(crate) fn dynamic_features(
     );
     for (o, tag) in [(-1i32, 'p'), (0, 'c'), (1, 'n')] {
         let j = i as i32 + o;
-        if j >= 0 && (j as usize) < s.gaz.len() {
-            if let Some((list, place)) = s.gaz[j as usize] {
+        if j >= 0 {
+            if let Some(&Some((list, place))) = s.gaz.get(j as usize) {
                 features::gazetteer_feature(list.name(), if o == 0 { place } else { tag }, out);
             }
         }

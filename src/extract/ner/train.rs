@@ -123,7 +123,7 @@ pub fn train(
                 .iter()
                 .map(|s| s.iter().map(|w| Keys::of(w)).collect())
                 .collect();
-            let mut state = DocState::new(&keys);
+            let mut state = DocState::new(&keys.concat());
             for ((sentence, gold), keys) in words.iter().zip(doc).zip(&keys) {
                 let view = SentenceView {
                     keys,
