@@ -4,7 +4,8 @@
 // query parser and highlighter, such as Anserini's fat jar).
 //
 // Usage (newsdex runs these; every figure goes to stdout, one per line):
-//   LuceneBench index DIR ARTICLES THREADS RAM_MB   -> "secs S" and "articles N"
+//   LuceneBench index DIR ARTICLES THREADS RAM_MB   -> "secs S", "articles N" and, where the
+//                                                      JVM says, "cpu_secs C"
 //   LuceneBench search DIR QUERIES REPEAT           -> per query "HITS<TAB>ms,ms,..."
 //   LuceneBench rank DIR QUERIES DEPTH              -> per query the ids, tab-separated
 // ARTICLES holds "id<TAB>title<TAB>body" per line with \\, \t, \n and \r escaped; QUERIES one
@@ -66,6 +67,7 @@ public class LuceneBench {
      *  commit with merges finished, as newsdex and raw tantivy are. */
     static void index(Path dir, Path articles, int threads, int ramMb) throws Exception {
         long started = System.nanoTime();
+        long cpuStarted = processCpuNanos();
         Analyzer analyzer = new EnglishAnalyzer();
         IndexWriterConfig config = new IndexWriterConfig(analyzer)
             .setRAMBufferSizeMB(ramMb)
@@ -108,7 +110,22 @@ public class LuceneBench {
             writer.commit();
         }
         System.out.println("secs " + (System.nanoTime() - started) / 1e9);
+        long cpuEnded = processCpuNanos();
+        if (cpuStarted >= 0 && cpuEnded >= 0) {
+            System.out.println("cpu_secs " + (cpuEnded - cpuStarted) / 1e9);
+        }
         System.out.println("articles " + count);
+    }
+
+    /** CPU time of the whole JVM (every thread, the JIT's and the collector's too), ns; -1
+     *  where the JVM does not say. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os =
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** Each query: the exact match count and the top 10 with a highlighted body snippet, the

@@ -169,6 +169,9 @@ impl Lucene {
             .lines()
             .find_map(|l| l.strip_prefix("secs ")?.trim().parse().ok())
             .ok_or_else(|| failed("index", format!("no time in its output: {out}")))?;
+        run.cpu_secs = out
+            .lines()
+            .find_map(|l| l.strip_prefix("cpu_secs ")?.trim().parse().ok());
         run.index_bytes = crate::index::dir_size(&index);
         Ok((
             Lucene {

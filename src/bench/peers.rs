@@ -35,7 +35,7 @@ pub struct IndexRun {
     /// Every run's wall time, in the order they ran (filled by [`IndexRun::after`]).
     pub secs_runs: Vec<f64>,
     /// User and system CPU time of the median run, seconds: for peers built in this process,
-    /// what the process took while building; absent for the others.
+    /// what the process took while building; for Lucene, what its JVM took while indexing.
     pub cpu_secs: Option<f64>,
     pub articles: usize,
     pub body_bytes: u64,
