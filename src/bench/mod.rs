@@ -30,11 +30,17 @@ pub fn process_cpu_secs() -> Option<f64> {
         if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
             return None;
         }
-        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-        Some(secs(usage.ru_utime) + secs(usage.ru_stime))
+        Some(cpu_secs_of(&usage))
     }
     #[cfg(not(unix))]
     None
+}
+
+/// The user and system CPU time a resource usage report gives, seconds.
+#[cfg(unix)]
+pub fn cpu_secs_of(usage: &libc::rusage) -> f64 {
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// The CPU time taken since [`process_cpu_secs`] said `before`.

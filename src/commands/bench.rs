@@ -759,11 +759,10 @@ fn run_measured(mut cmd: Command) -> anyhow::Result<Measured> {
             peak_anon_kb: peak_anon,
         });
     }
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Ok(Measured {
         stdout,
         success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        cpu_secs: Some(secs(usage.ru_utime) + secs(usage.ru_stime)),
+        cpu_secs: Some(newsdex::bench::cpu_secs_of(&usage)),
         // Linux reports ru_maxrss in kilobytes.
         peak_rss_kb: Some(usage.ru_maxrss as u64),
         peak_anon_kb: peak_anon,
