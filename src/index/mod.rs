@@ -1,6 +1,7 @@
 //! The on-disk index: creating and opening it (with its schema version checked), the parallel
 //! indexing pipeline, and what it holds.
 
+mod commits;
 mod directory;
 mod document;
 mod merges;

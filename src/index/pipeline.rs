@@ -2,13 +2,16 @@
 //!
 //! Readers stream articles per file in batches; each batch is split into passages and turned
 //! into documents in parallel, then sent through a bounded channel to the single writer loop,
-//! which replaces earlier versions of each article (by id), commits periodically and at the end.
+//! which replaces earlier versions of each article (by id), commits periodically, once when
+//! three quarters of the input are in, and at the end. Commits before the end run beside the
+//! loop (`commits`), so the readers keep working through them.
 //! `--rebuild` builds beside the old index and swaps it in only when complete, so an interrupted
 //! run always leaves the last committed index usable.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -16,6 +19,7 @@ use tantivy::indexer::{IndexWriterOptions, UserOperation};
 use tantivy::schema::TantivyDocument;
 use tantivy::{IndexWriter, Term};
 
+use super::commits::{self, commit, Commits};
 use super::merges::SplitMerges;
 use super::{document, exists, NewsIndex};
 use crate::archive::{self, FieldMap, FileRef, Issue, IssueKind, Kind, ReadContext, Record};
@@ -43,6 +47,15 @@ const SEGMENT_SHARE_PERCENT: usize = 60;
 /// million articles indexed as fast with 153 MB segments as with 307 MB (283.9 against 284.9
 /// s) and peaked 214 MB lower.
 const MAX_SEGMENT_BYTES: usize = 160_000_000;
+/// The share of the input read when the run commits once more, ahead of the end. The segment
+/// holding that share is then written out while the readers work through the rest, and the
+/// run's last segment, written out at the end with one core idle, holds only the rest: on
+/// Reuters ×4, which fits one segment, the end's one-core tail went from about 2 s to 1
+/// (benches/README.md, nineteenth session).
+const TAIL_COMMIT_PERCENT: u64 = 75;
+/// The batches held back while a commit runs may hold `--memory` ÷ this in article bodies
+/// (their documents take about three times as much).
+const HOLD_DIVISOR: usize = 16;
 
 /// How to index. `threads` and `memory_mb` are the two resource budgets.
 #[derive(Debug, Clone)]
@@ -57,6 +70,9 @@ pub struct Settings {
     pub memory_mb: usize,
     /// Commit at least this often on long runs.
     pub commit_interval: Duration,
+    /// Commit once more when three quarters of the input are read, if there are at least
+    /// this many bytes of it (a shorter run has no tail worth an extra segment).
+    pub tail_commit_min_bytes: u64,
     /// Replace the whole index with what these directories hold.
     pub rebuild: bool,
     /// Column overrides (`--field name=column`).
@@ -77,6 +93,7 @@ impl Default for Settings {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             memory_mb: 512,
             commit_interval: Duration::from_secs(60),
+            tail_commit_min_bytes: 16_000_000,
             rebuild: false,
             fields: FieldMap::default(),
             actors: true,
@@ -169,19 +186,14 @@ pub fn run(
         writer_threads,
         ..Summary::default()
     };
-    let mut record_issue = |issue: &Issue, summary: &mut Summary| {
-        *summary.issues.entry(issue.kind.name()).or_default() += 1;
-        on_issue(issue);
-    };
-
     let (files, walk_issues) = archive::walk(roots);
     summary.files_found = files.len();
     for issue in &walk_issues {
-        record_issue(issue, &mut summary);
+        summary.record(issue, on_issue);
     }
     let (ctx, plan, plan_issues) = archive::plan(files, settings.fields.clone());
     for issue in &plan_issues {
-        record_issue(issue, &mut summary);
+        summary.record(issue, on_issue);
     }
     summary.sidecars = ctx.sidecars.tables();
     summary.files_read = plan.len();
@@ -203,13 +215,13 @@ pub fn run(
         .memory_budget_per_thread(segment_bytes)
         .num_merge_threads(threads)
         .build();
-    let mut writer: IndexWriter = news.index.writer_with_options(options)?;
+    let writer: IndexWriter = news.index.writer_with_options(options)?;
 
     let sizes: Vec<u64> = plan
         .iter()
         .map(|(f, _)| std::fs::metadata(&f.shown).map_or(0, |m| m.len()))
         .collect();
-    let mut progress = Progress {
+    let progress = Progress {
         files_total: plan.len(),
         bytes_total: sizes.iter().sum(),
         ..Progress::default()
@@ -238,8 +250,16 @@ pub fn run(
     };
     let fields = news.fields;
     let stop = AtomicBool::new(false);
-    let mut last_commit = Instant::now();
-    let mut seen: HashSet<u64> = HashSet::new();
+    let mut intake = Intake {
+        fields,
+        fresh,
+        seen: HashSet::new(),
+        summary,
+        progress,
+    };
+    let mut tail_commit_at = (intake.progress.bytes_total >= settings.tail_commit_min_bytes)
+        .then(|| intake.progress.bytes_total / 100 * TAIL_COMMIT_PERCENT);
+    let writer = Mutex::new(writer);
     let mut failure: Option<Error> = None;
 
     std::thread::scope(|scope| {
@@ -266,56 +286,51 @@ pub fn run(
             });
         });
 
+        let mut commits = Commits::new(settings.memory_mb * 1_000_000 / HOLD_DIVISOR);
+        let mut last_commit = Instant::now();
         for batch in rx.iter() {
             if failure.is_some() {
                 continue; // drain so readers can finish
             }
-            for issue in &batch.issues {
-                record_issue(issue, &mut summary);
+            let bytes = batch.body_bytes();
+            let Some(batch) = commits.hold(batch, bytes) else {
+                continue;
+            };
+            let fed = commits.finish().and_then(|mut batches| {
+                batches.push(batch);
+                intake.feed(&commits::lock(&writer), batches, on_issue)
+            });
+            on_progress(&intake.progress);
+            if let Err(e) = fed {
+                failure = Some(e);
+                stop.store(true, Ordering::Relaxed);
+                continue;
             }
-            for article in batch.articles {
-                let key = document::article_key(&article.id);
-                // Each article goes to tantivy as one group, so its passages land together,
-                // in order, in one segment. One group per article, not per batch: tantivy
-                // bounds its queue at 10,000 groups, so this keeps it near 10,000 articles.
-                let mut operations = Vec::with_capacity(article.docs.len() + 1);
-                // Replace an earlier version: one from a previous run, or the same id met
-                // again in this run (the last one read wins).
-                if !seen.insert(key) || !fresh {
-                    let term = Term::from_field_text(fields.article_id, &article.id);
-                    operations.push(UserOperation::Delete(term));
-                }
-                summary.articles += 1;
-                summary.passages += article.docs.len();
-                summary.body_bytes += article.body_bytes as u64;
-                operations.extend(article.docs.into_iter().map(UserOperation::Add));
-                if let Err(e) = writer.run(operations) {
-                    failure = Some(e.into());
-                    stop.store(true, Ordering::Relaxed);
-                    break;
-                }
-            }
-            if let Some(bytes) = batch.finished_file_bytes {
-                progress.files_done += 1;
-                progress.bytes_done += bytes;
-            }
-            progress.articles = summary.articles;
-            on_progress(&progress);
-            if failure.is_none() && last_commit.elapsed() >= settings.commit_interval {
-                match commit(&mut writer, &news) {
-                    Ok(()) => summary.commits += 1,
-                    Err(e) => {
-                        failure = Some(e);
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                }
+            let tail = tail_commit_at.is_some_and(|at| intake.progress.bytes_done >= at);
+            if tail || last_commit.elapsed() >= settings.commit_interval {
+                tail_commit_at = tail_commit_at.filter(|_| !tail);
+                commits.start(scope, &writer, &news);
                 last_commit = Instant::now();
             }
         }
+        // The readers are done: what a last commit held back goes in now.
+        if failure.is_none() {
+            let fed = commits
+                .finish()
+                .and_then(|held| intake.feed(&commits::lock(&writer), held, on_issue));
+            failure = fed.err();
+        }
+        intake.summary.commits += commits.done;
     });
     if let Some(e) = failure {
         return Err(e);
     }
+    let Intake {
+        mut summary,
+        progress,
+        ..
+    } = intake;
+    let mut writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
     // Every article is in: the merges the last segments set off run with nothing beside them.
     writer.set_merge_policy(Box::new(SplitMerges::new(threads)));
     commit(&mut writer, &news)?;
@@ -422,6 +437,71 @@ fn read_one(file: &FileRef, kind: Kind, size: u64, shared: &Shared) {
     send(&mut pending, &mut issues, Some(size));
 }
 
+/// The writer loop's side of a run: what it has counted, and which articles it has seen.
+struct Intake {
+    fields: Fields,
+    /// The index had no articles before this run, so only an id met twice needs replacing.
+    fresh: bool,
+    seen: HashSet<u64>,
+    summary: Summary,
+    progress: Progress,
+}
+
+impl Intake {
+    /// Hands the batches' articles to tantivy, in order, and counts them, their issues and
+    /// their files.
+    fn feed(
+        &mut self,
+        writer: &IndexWriter,
+        batches: Vec<Batch>,
+        on_issue: &mut dyn FnMut(&Issue),
+    ) -> Result<()> {
+        batches
+            .into_iter()
+            .try_for_each(|batch| self.feed_one(writer, batch, on_issue))
+    }
+
+    fn feed_one(
+        &mut self,
+        writer: &IndexWriter,
+        batch: Batch,
+        on_issue: &mut dyn FnMut(&Issue),
+    ) -> Result<()> {
+        for issue in &batch.issues {
+            self.summary.record(issue, on_issue);
+        }
+        for article in batch.articles {
+            // Each article goes to tantivy as one group, so its passages land together, in
+            // order, in one segment. One group per article, not per batch: tantivy bounds its
+            // queue at 10,000 groups, so this keeps it near 10,000 articles.
+            let mut operations = Vec::with_capacity(article.docs.len() + 1);
+            // Replace an earlier version: one from a previous run, or the same id met again
+            // in this run (the last one read wins).
+            if !self.seen.insert(document::article_key(&article.id)) || !self.fresh {
+                let term = Term::from_field_text(self.fields.article_id, &article.id);
+                operations.push(UserOperation::Delete(term));
+            }
+            self.summary.articles += 1;
+            self.summary.passages += article.docs.len();
+            self.summary.body_bytes += article.body_bytes as u64;
+            operations.extend(article.docs.into_iter().map(UserOperation::Add));
+            writer.run(operations)?;
+        }
+        if let Some(bytes) = batch.finished_file_bytes {
+            self.progress.files_done += 1;
+            self.progress.bytes_done += bytes;
+        }
+        self.progress.articles = self.summary.articles;
+        Ok(())
+    }
+}
+
+impl Batch {
+    fn body_bytes(&self) -> usize {
+        self.articles.iter().map(|a| a.body_bytes).sum()
+    }
+}
+
 /// Extraction for one article: passages, actors and quotes, topics and keyphrases (the
 /// headline and body cut into tokens once for all of them), then documents.
 fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepared {
@@ -477,13 +557,6 @@ fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepar
     }
 }
 
-fn commit(writer: &mut IndexWriter, news: &NewsIndex) -> Result<()> {
-    let mut prepared = writer.prepare_commit()?;
-    prepared.set_payload(&news.payload());
-    prepared.commit()?;
-    Ok(())
-}
-
 fn staging_path(index_path: &Path) -> PathBuf {
     let mut name = index_path
         .file_name()
@@ -524,8 +597,81 @@ fn remove_dir(path: &Path) -> Result<()> {
 }
 
 impl Summary {
+    /// Counts an issue by its kind and passes it on.
+    fn record(&mut self, issue: &Issue, on_issue: &mut dyn FnMut(&Issue)) {
+        *self.issues.entry(issue.kind.name()).or_default() += 1;
+        on_issue(issue);
+    }
+
     /// How many issues of one kind the run met.
     pub fn issue_count(&self, kind: IssueKind) -> usize {
         self.issues.get(kind.name()).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ten files of twenty articles each, all alike in size.
+    fn archive(dir: &Path) {
+        for file in 0..10 {
+            let lines: Vec<String> = (0..20)
+                .map(|i| {
+                    format!(
+                        r#"{{"id": "a-{file:02}-{i:02}", "title": "Harbour report {file}", "body": "Cranes at berth {i:02} moved cargo while ships waited."}}"#
+                    )
+                })
+                .collect();
+            std::fs::write(dir.join(format!("wire-{file:02}.jsonl")), lines.join("\n")).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_tail_commit_leaves_the_last_quarter_in_a_segment_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir(&input).unwrap();
+        archive(&input);
+        let index = dir.path().join("idx");
+        let settings = Settings {
+            threads: 2,
+            tail_commit_min_bytes: 0,
+            actors: false,
+            quotes: false,
+            topics: false,
+            ..Settings::default()
+        };
+        let summary = run(&index, &[input], &settings, &mut |_| {}, &mut |_| {}).unwrap();
+        assert_eq!(summary.articles, 200);
+        assert_eq!(summary.commits, 2, "the tail commit and the last one");
+        let news = NewsIndex::open(&index).unwrap();
+        assert_eq!(news.searcher().unwrap().num_docs(), 200);
+        let segments = news.index.searchable_segment_metas().unwrap();
+        let mut sizes: Vec<u32> = segments.iter().map(|s| s.num_docs()).collect();
+        sizes.sort_unstable();
+        // Each file is one batch: the commit starts once eight are in, and the last two files
+        // make the run's last segment.
+        assert_eq!(sizes, [40, 160]);
+    }
+
+    #[test]
+    fn a_short_run_commits_only_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir(&input).unwrap();
+        archive(&input);
+        let settings = Settings {
+            threads: 2,
+            actors: false,
+            quotes: false,
+            topics: false,
+            ..Settings::default()
+        };
+        let index = dir.path().join("idx");
+        let summary = run(&index, &[input], &settings, &mut |_| {}, &mut |_| {}).unwrap();
+        assert_eq!((summary.articles, summary.commits), (200, 1));
+        let news = NewsIndex::open(&index).unwrap();
+        assert_eq!(news.index.searchable_segment_metas().unwrap().len(), 1);
     }
 }
