@@ -627,25 +627,35 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_tail_commit_leaves_the_last_quarter_in_a_segment_of_its_own() {
+    /// Two threads, no extraction, and a tail commit for inputs of `tail_commit_min_bytes`.
+    fn no_extraction(tail_commit_min_bytes: u64) -> Settings {
+        Settings {
+            threads: 2,
+            tail_commit_min_bytes,
+            actors: false,
+            quotes: false,
+            topics: false,
+            ..Settings::default()
+        }
+    }
+
+    /// Indexes the ten files with `tail_commit_min_bytes`, without extraction.
+    fn index_archive(tail_commit_min_bytes: u64) -> (tempfile::TempDir, NewsIndex, Summary) {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in");
         std::fs::create_dir(&input).unwrap();
         archive(&input);
         let index = dir.path().join("idx");
-        let settings = Settings {
-            threads: 2,
-            tail_commit_min_bytes: 0,
-            actors: false,
-            quotes: false,
-            topics: false,
-            ..Settings::default()
-        };
+        let settings = no_extraction(tail_commit_min_bytes);
         let summary = run(&index, &[input], &settings, &mut |_| {}, &mut |_| {}).unwrap();
+        (dir, NewsIndex::open(&index).unwrap(), summary)
+    }
+
+    #[test]
+    fn the_tail_commit_leaves_the_last_quarter_in_a_segment_of_its_own() {
+        let (_dir, news, summary) = index_archive(0);
         assert_eq!(summary.articles, 200);
         assert_eq!(summary.commits, 2, "the tail commit and the last one");
-        let news = NewsIndex::open(&index).unwrap();
         assert_eq!(news.searcher().unwrap().num_docs(), 200);
         let segments = news.index.searchable_segment_metas().unwrap();
         let mut sizes: Vec<u32> = segments.iter().map(|s| s.num_docs()).collect();
@@ -657,21 +667,8 @@ mod tests {
 
     #[test]
     fn a_short_run_commits_only_at_the_end() {
-        let dir = tempfile::tempdir().unwrap();
-        let input = dir.path().join("in");
-        std::fs::create_dir(&input).unwrap();
-        archive(&input);
-        let settings = Settings {
-            threads: 2,
-            actors: false,
-            quotes: false,
-            topics: false,
-            ..Settings::default()
-        };
-        let index = dir.path().join("idx");
-        let summary = run(&index, &[input], &settings, &mut |_| {}, &mut |_| {}).unwrap();
+        let (_dir, news, summary) = index_archive(Settings::default().tail_commit_min_bytes);
         assert_eq!((summary.articles, summary.commits), (200, 1));
-        let news = NewsIndex::open(&index).unwrap();
         assert_eq!(news.index.searchable_segment_metas().unwrap().len(), 1);
     }
 }
