@@ -47,10 +47,20 @@ pub struct Actors {
     pub mentions: Vec<Mention>,
 }
 
+/// An actor's typed id, `person:Ilham Aliyev` (built by hand: `format!` showed in profiles).
+fn actor_id(kind: ActorKind, name: &str) -> String {
+    let kind = kind.name();
+    let mut id = String::with_capacity(kind.len() + 1 + name.len());
+    id.push_str(kind);
+    id.push(':');
+    id.push_str(name);
+    id
+}
+
 impl Actor {
     pub fn new(kind: ActorKind, name: &str) -> Actor {
         Actor {
-            id: format!("{}:{name}", kind.name()),
+            id: actor_id(kind, name),
             name: name.to_string(),
             kind,
             forms: vec![name.to_string()],
@@ -487,7 +497,7 @@ fn resolve(raw: Vec<RawMention>, gazetteer: &Gazetteer) -> Actors {
     let mut by_id: HashMap<String, usize> = HashMap::default();
     for (i, m) in raw.iter().enumerate() {
         let (kind, name) = canonical(i, m, &acronyms, &full_names, gazetteer);
-        let id = format!("{}:{name}", kind.name());
+        let id = actor_id(kind, &name);
         let actor = *by_id.entry(id).or_insert_with(|| {
             out.actors.push(Actor::new(kind, &name));
             out.actors.len() - 1

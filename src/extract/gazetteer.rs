@@ -100,7 +100,15 @@ pub fn key(name: &str) -> String {
         if i > 0 {
             out.push(' ');
         }
-        out.push_str(&super::ner::normalise(t.text(name)).to_lowercase());
+        let word = super::ner::normalise(t.text(name));
+        if word.is_ascii() {
+            // Lower-cased in place: a fresh string per word showed in profiles.
+            let start = out.len();
+            out.push_str(&word);
+            out[start..].make_ascii_lowercase();
+        } else {
+            out.push_str(&word.to_lowercase());
+        }
     }
     out
 }

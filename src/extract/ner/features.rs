@@ -171,16 +171,17 @@ pub fn word_features_all(
     let tag = |t: u8| t * 8 + WINDOW as u8;
     out.push(hash(tag(5), &word));
     out.push(hash(tag(6), &shape(&word, false)));
-    let bounds: Vec<usize> = lower
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain([lower.len()])
-        .collect();
-    let chars = bounds.len() - 1;
-    for n in 1..=4.min(chars) {
-        out.push(hash(100 + n as u8, &lower[..bounds[n]]));
-        out.push(hash(110 + n as u8, &lower[bounds[chars - n]..]));
+    // Prefixes and suffixes of one to four characters, walked from either end.
+    let mut ends = lower.char_indices().map(|(i, c)| i + c.len_utf8());
+    let mut starts = lower.char_indices().rev().map(|(i, _)| i);
+    for n in 1..=4u8 {
+        let (Some(end), Some(start)) = (ends.next(), starts.next()) else {
+            break;
+        };
+        out.push(hash(100 + n, &lower[..end]));
+        out.push(hash(110 + n, &lower[start..]));
     }
+    let chars = lower.chars().count();
     let all_upper = word.chars().any(char::is_alphabetic) && !word.chars().any(char::is_lowercase);
     let flags = u64::from(first_upper)
         | u64::from(all_upper) << 1

@@ -45,6 +45,9 @@ pub struct Cache {
     index: WordIds,
     words: WordBlocks,
     edge: Option<[[f32; LABELS]; OFFSETS]>,
+    /// Feature ids of the word being scored, kept from word to word: fresh vectors grew
+    /// several times for each new word (about 5% of the tagger's time).
+    feats: [Vec<u64>; OFFSETS],
 }
 
 /// Cached words by id, in blocks that never move. One growing vector copied every word it
@@ -163,11 +166,10 @@ impl Tagger {
         }
         // One lookup per word, its slot asked for a few words ahead; unseen words are scored
         // once and kept.
-        let words: Vec<(&str, Option<Place>)> = sentences
-            .iter()
-            .flatten()
-            .map(|&w| (w, Place::of(w)))
-            .collect();
+        // Sized first: collecting from the flattened sentences grew it many times over.
+        let mut words: Vec<(&str, Option<Place>)> =
+            Vec::with_capacity(sentences.iter().map(Vec::len).sum());
+        words.extend(sentences.iter().flatten().map(|&w| (w, Place::of(w))));
         let mut all_ids = Vec::with_capacity(words.len());
         for (i, (w, place)) in words.iter().enumerate() {
             if let Some((_, Some(ahead))) = words.get(i + LOOKAHEAD) {
@@ -180,9 +182,10 @@ impl Tagger {
                 }
                 None => {
                     let id = cache.words.len() as u32;
+                    let vectors = self.word_vectors(Some(w), &mut cache.feats);
                     cache.words.push(CachedWord {
                         keys: Keys::of(w),
-                        vectors: self.word_vectors(Some(w)),
+                        vectors,
                     });
                     cache.index.insert(w, place.as_ref(), id);
                     id
@@ -190,7 +193,10 @@ impl Tagger {
             };
             all_ids.push(id);
         }
-        let edge = *cache.edge.get_or_insert_with(|| self.word_vectors(None));
+        let edge = match cache.edge {
+            Some(edge) => edge,
+            None => *cache.edge.insert(self.word_vectors(None, &mut cache.feats)),
+        };
         let cache = &*cache;
         let all_keys: Vec<Keys> = all_ids.iter().map(|&id| cache.words[id].keys).collect();
         let mut doc = DocState::new(&all_keys);
@@ -275,12 +281,16 @@ impl Tagger {
             .collect()
     }
 
-    /// Scores of one word at each window offset.
-    fn word_vectors(&self, word: Option<&str>) -> [[f32; LABELS]; OFFSETS] {
+    /// Scores of one word at each window offset; `feats` is scratch space.
+    fn word_vectors(
+        &self,
+        word: Option<&str>,
+        feats: &mut [Vec<u64>; OFFSETS],
+    ) -> [[f32; LABELS]; OFFSETS] {
         let mut out = [[0f32; LABELS]; OFFSETS];
-        let mut feats: [Vec<u64>; OFFSETS] = Default::default();
-        features::word_features_all(word, &self.model, &mut feats);
-        for (scores, feats) in out.iter_mut().zip(&feats) {
+        feats.iter_mut().for_each(Vec::clear);
+        features::word_features_all(word, &self.model, feats);
+        for (scores, feats) in out.iter_mut().zip(feats.iter()) {
             for f in feats {
                 self.model.weights.add_to(*f, scores);
             }
