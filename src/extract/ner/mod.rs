@@ -199,9 +199,7 @@ impl Tagger {
         let cache = &*cache;
         let all_keys: Vec<Keys> = all_ids.iter().map(|&id| cache.words[id].keys).collect();
         let mut doc = DocState::new(&all_keys);
-        let weights = &self.model.weights;
         let mut feats = Vec::with_capacity(24);
-        let mut bigrams: Vec<Option<[Option<u32>; 2]>> = Vec::new();
         let mut start = 0;
         sentences
             .iter()
@@ -214,24 +212,6 @@ impl Tagger {
                     gaz: gazetteer_places(self.gazetteer, words, keys),
                     caps: caps_sentence_of(keys),
                 };
-                // A word's two bigram features do not depend on labels: for the words sure to
-                // be scored (capitalised, with letters) their weight rows are found in one pass
-                // and prefetched, so that the lookups' cache misses overlap rather than wait
-                // one after another in the label loop below.
-                bigrams.clear();
-                bigrams.extend(keys.iter().enumerate().map(|(i, key)| {
-                    if key.lowercase_initial || key.letterless {
-                        return None;
-                    }
-                    feats.clear();
-                    let left = i.checked_sub(1).map(|j| &keys[j]);
-                    features::bigram_features(left, key, keys.get(i + 1), &mut feats);
-                    let rows = [weights.row_of(feats[0]), weights.row_of(feats[1])];
-                    for &row in rows.iter().flatten() {
-                        weights.prefetch_row(row);
-                    }
-                    Some(rows)
-                }));
                 let mut labels = Vec::with_capacity(words.len());
                 let (mut prev1, mut prev2) = (Label::START, Label::START);
                 for (i, key) in keys.iter().enumerate() {
@@ -283,20 +263,11 @@ impl Tagger {
                         &t.prev2[usize::from(prev1.0) * LABELS + usize::from(prev2.0)],
                     );
                     feats.clear();
-                    match bigrams[i] {
-                        Some(rows) => {
-                            for row in rows.into_iter().flatten() {
-                                weights.add_row(row, &mut scores);
-                            }
-                        }
-                        None => {
-                            let left = i.checked_sub(1).map(|j| &keys[j]);
-                            features::bigram_features(left, key, keys.get(i + 1), &mut feats);
-                        }
-                    }
+                    let left = i.checked_sub(1).map(|j| &keys[j]);
+                    features::bigram_features(left, key, keys.get(i + 1), &mut feats);
                     features::word_history_features(prev1, key, &mut feats);
                     for f in &feats {
-                        weights.add_to(*f, &mut scores);
+                        self.model.weights.add_to(*f, &mut scores);
                     }
                     let label = best_label(&scores, prev1, i + 1 == words.len());
                     doc.remember(key, label);

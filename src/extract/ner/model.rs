@@ -5,7 +5,6 @@ use rustc_hash::FxHashMap;
 
 use super::features::Lexicon;
 use super::labels::LABELS;
-use crate::extract::word_table::prefetch;
 
 const MAGIC: &[u8; 8] = b"NDXNER02";
 
@@ -19,32 +18,11 @@ pub struct Weights {
 impl Weights {
     #[inline]
     pub fn add_to(&self, feature: u64, scores: &mut [f32; LABELS]) {
-        if let Some(row) = self.row_of(feature) {
-            self.add_row(row, scores);
-        }
-    }
-
-    /// Where a feature's weights are, when it has any.
-    #[inline]
-    pub fn row_of(&self, feature: u64) -> Option<u32> {
-        self.index.get(&feature).copied()
-    }
-
-    /// Starts loading a row (both cache lines its 68 bytes may straddle), so that a later
-    /// [`Weights::add_row`] finds it in cache.
-    #[inline]
-    pub fn prefetch_row(&self, row: u32) {
-        if let Some(w) = self.rows.get(row as usize) {
-            prefetch(&w[0]);
-            prefetch(&w[LABELS - 1]);
-        }
-    }
-
-    /// Adds a row's weights to `scores`.
-    #[inline]
-    pub fn add_row(&self, row: u32, scores: &mut [f32; LABELS]) {
-        for (s, w) in scores.iter_mut().zip(&self.rows[row as usize]) {
-            *s += w;
+        if let Some(&row) = self.index.get(&feature) {
+            let w = &self.rows[row as usize];
+            for (s, w) in scores.iter_mut().zip(w) {
+                *s += w;
+            }
         }
     }
 
