@@ -125,16 +125,23 @@ const SPEECH_VERBS: &[&str] = &[
 
 /// Whether a word is a speech verb, without allocating for the common lower-case word.
 pub fn is_speech_verb(word: &str) -> bool {
-    static VERBS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+    static VERBS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static [u8]>> =
         std::sync::OnceLock::new();
-    let verbs = VERBS.get_or_init(|| SPEECH_VERBS.iter().copied().collect());
+    let verbs = VERBS.get_or_init(|| SPEECH_VERBS.iter().map(|v| v.as_bytes()).collect());
     if word.len() > 12 {
         return false;
     }
     if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        verbs.contains(word)
+        verbs.contains(word.as_bytes())
+    } else if word.is_ascii() {
+        // "Said", "SAYS": lowercased on the stack; every word of a body is asked.
+        let mut lower = [0u8; 12];
+        let lower = &mut lower[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        verbs.contains(&*lower)
     } else {
-        verbs.contains(word.to_lowercase().as_str())
+        verbs.contains(word.to_lowercase().as_bytes())
     }
 }
 
@@ -444,6 +451,24 @@ mod tests {
         q.speaker
             .map(|s| a.actors[s].name.clone())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn speech_verbs_are_found_in_any_case() {
+        for verb in ["said", "Said", "SAYS", "Told", "according"] {
+            assert!(is_speech_verb(verb), "{verb}");
+        }
+        for word in [
+            "sad",
+            "Saidx",
+            "SAIDS",
+            "Minister",
+            "",
+            "décidé",
+            "acknowledgement",
+        ] {
+            assert!(!is_speech_verb(word), "{word}");
+        }
     }
 
     #[test]
