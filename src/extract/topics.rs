@@ -341,7 +341,7 @@ impl Classifier {
 
     /// Reads the words of `texts` (headline and body): one cached lookup per word gives its
     /// entry, so an article costs no stemming or hashing of known words.
-    fn tally(&self, texts: [&str; 2]) -> Tally {
+    fn tally(&self, title: &str, body: &str, body_words: &[(usize, usize)]) -> Tally {
         thread_local! {
             /// Word as written → what its stem means to one classifier; the serial says
             /// which classifier filled it.
@@ -363,12 +363,12 @@ impl Classifier {
             let mut lower = String::new();
             // Sized for the longest text at once (a word per five bytes or more): growing it
             // showed in profiles.
-            let longest = texts.iter().map(|t| t.len()).max().unwrap_or(0);
-            let mut words = Vec::with_capacity(longest / 5 + 1);
-            for text in texts {
+            let title_words = crate::schema::words::bounds(title);
+            let mut words = Vec::with_capacity(title_words.len().max(body_words.len()));
+            for (text, bounds) in [(title, &title_words[..]), (body, body_words)] {
                 words.clear();
                 // Each word's slot is worked out once, for its prefetches and its lookup.
-                words.extend(crate::schema::words::words(text).map(|(from, to, _)| {
+                words.extend(bounds.iter().map(|&(from, to)| {
                     let word = &text[from..to];
                     (word, Place::of(word))
                 }));
@@ -418,8 +418,19 @@ impl Classifier {
 
     /// The topics of an article, best first, each with a score in 0..1.
     pub fn assign(&self, title: &str, body: &str) -> Vec<Assigned> {
+        self.assign_words(title, body, &crate::schema::words::bounds(body))
+    }
+
+    /// [`Classifier::assign`] for a body already cut into words (`body_words`, its
+    /// [`bounds`](crate::schema::words::bounds)).
+    pub fn assign_words(
+        &self,
+        title: &str,
+        body: &str,
+        body_words: &[(usize, usize)],
+    ) -> Vec<Assigned> {
         let vocab = vocabulary();
-        let Tally { hits, raw, words } = self.tally([title, body]);
+        let Tally { hits, raw, words } = self.tally(title, body, body_words);
         // Cue terms: density per 100 words, full at CUE_DENSITY.
         let words = words.max(1) as f32;
         let cue: Vec<f32> = hits
@@ -461,7 +472,9 @@ impl Classifier {
 
     /// The classifier's best topic (no cue terms), for accuracy against a labelled collection.
     pub fn best_of(&self, title: &str, body: &str) -> Option<String> {
-        let raw = self.tally([title, body]).raw;
+        let raw = self
+            .tally(title, body, &crate::schema::words::bounds(body))
+            .raw;
         (!self.trained.is_empty()).then(|| self.trained[argmax(&raw)].clone())
     }
 }

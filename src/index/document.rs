@@ -1,6 +1,7 @@
 //! One tantivy document per passage, carrying its article's metadata.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use tantivy::schema::TantivyDocument;
 use tantivy::DateTime;
@@ -11,7 +12,6 @@ use crate::extract::keyphrases::Keyphrase;
 use crate::extract::quotes::Quote;
 use crate::extract::topics::Assigned;
 use crate::model::{Article, Passage};
-use crate::schema::words::words;
 use crate::schema::Fields;
 
 /// A quote as stored with its passage (the `quotes` field), written here and read back by
@@ -39,38 +39,50 @@ pub fn article_key(id: &str) -> u64 {
     })
 }
 
-/// Where `quotes` (byte ranges in the body) lie in a passage's text starting at body byte
-/// `offset`, as word positions the way the text field numbers them (one per word that
-/// [`words`] cuts): `start << 32 | end`, end exclusive, for each quote with a word in it.
-pub fn quote_spans(text: &str, offset: usize, quotes: &[Quote]) -> Vec<u64> {
-    let end = offset + text.len();
-    let reaching: Vec<&Quote> = quotes
-        .iter()
-        .filter(|q| q.start < end && q.end > offset)
-        .collect();
-    if reaching.is_empty() {
+/// Where `quotes` (byte ranges in the body) lie in the passage at `passage` (a byte range of
+/// the body), as word positions the way the text field numbers them (one per word that
+/// [`words`](crate::schema::words::words) cuts): `start << 32 | end`, end exclusive, for each
+/// quote with a word in it. `body_words` are the body's words
+/// ([`bounds`](crate::schema::words::bounds)): a word is a run
+/// of letters and digits, so the passage's words are the body's that reach into it, cut at
+/// its edges, and no passage is cut into words again.
+pub fn quote_spans(
+    body_words: &[(usize, usize)],
+    passage: Range<usize>,
+    quotes: &[Quote],
+) -> Vec<u64> {
+    let (offset, end) = (passage.start, passage.end);
+    if offset >= end {
         return Vec::new();
     }
-    // Words past the last quote's end need no number: cut there, at the end of a word.
-    let last = reaching.iter().map(|q| q.end - offset).max().unwrap_or(0);
-    let cut = text.get(last..).map_or(text.len(), |rest| {
-        last + rest
-            .find(|c: char| !c.is_alphanumeric())
-            .unwrap_or(rest.len())
-    });
-    // Sized ahead (a word per four bytes or more): collecting grew it several times.
-    let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(cut / 4 + 1);
-    bounds.extend(words(&text[..cut]).map(|(from, to, _)| (from, to)));
-    reaching
+    let first = body_words.partition_point(|w| w.1 <= offset);
+    let past = body_words.partition_point(|w| w.0 < end);
+    let words = &body_words[first..past.max(first)];
+    let from_of = |w: &(usize, usize)| w.0.max(offset) - offset;
+    let to_of = |w: &(usize, usize)| w.1.min(end) - offset;
+    quotes
         .iter()
+        .filter(|q| q.start < end && q.end > offset)
         .filter_map(|q| {
             let from = q.start.saturating_sub(offset);
-            let to = q.end - offset.min(q.end);
-            let first = bounds.partition_point(|w| w.0 < from);
-            let past = bounds.partition_point(|w| w.1 <= to);
+            let to = q.end - offset;
+            let first = words.partition_point(|w| from_of(w) < from);
+            let past = words.partition_point(|w| to_of(w) <= to);
             (first < past).then_some((first as u64) << 32 | past as u64)
         })
         .collect()
+}
+
+/// What extraction found in one article, for its documents.
+#[derive(Clone, Copy)]
+pub struct Extracted<'a> {
+    pub actors: &'a Actors,
+    pub quotes: &'a [Quote],
+    /// The body's words ([`bounds`](crate::schema::words::bounds)); needed only when there
+    /// are quotes.
+    pub body_words: &'a [(usize, usize)],
+    pub topics: &'a [Assigned],
+    pub keyphrases: &'a [Keyphrase],
 }
 
 /// Bytes a passage's document needs beyond its text, headline and path: ids, dates, actors,
@@ -83,11 +95,15 @@ pub fn documents(
     fields: &Fields,
     article: &Article,
     passages: &[Passage],
-    actors: &Actors,
-    quotes: &[Quote],
-    topics: &[Assigned],
-    keyphrases: &[Keyphrase],
+    found: &Extracted,
 ) -> Vec<TantivyDocument> {
+    let Extracted {
+        actors,
+        quotes,
+        body_words,
+        topics,
+        keyphrases,
+    } = *found;
     let key = article_key(&article.id);
     let date = article
         .date
@@ -155,7 +171,7 @@ pub fn documents(
             }
             // Quoted words are found where they stand in the text (`quote:`), in every
             // passage a quote reaches; the quote itself belongs to the passage it starts in.
-            for span in quote_spans(text, passage.start, quotes) {
+            for span in quote_spans(body_words, passage.start..passage.end, quotes) {
                 doc.add_u64(fields.quote_span, span);
             }
             for q in quotes
@@ -188,6 +204,7 @@ pub fn documents(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::words::bounds;
 
     fn quote(start: usize, end: usize) -> Quote {
         Quote {
@@ -208,12 +225,66 @@ mod tests {
         let close = body.find("soon").unwrap() + 4;
         let quotes = [quote(open, close)];
         // The whole body as one passage: "He said we will build it and soon" are words 0..8.
-        assert_eq!(quote_spans(body, 0, &quotes), [2 << 32 | 8]);
+        let words = bounds(body);
+        assert_eq!(quote_spans(&words, 0..body.len(), &quotes), [2 << 32 | 8]);
         // A passage starting inside the quote holds its tail, numbered from the passage.
         let cut = body.find("and").unwrap();
-        assert_eq!(quote_spans(&body[cut..], cut, &quotes), [2]);
+        assert_eq!(quote_spans(&words, cut..body.len(), &quotes), [2]);
         // A passage after the quote holds none of it.
         let after = body.find("Then").unwrap();
-        assert!(quote_spans(&body[after..], after, &quotes).is_empty());
+        assert!(quote_spans(&words, after..body.len(), &quotes).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::schema::words::bounds;
+
+    /// The definition: the passage's text cut into words, each quote's covered words counted.
+    fn spans_of_passage_text(body: &str, passage: Range<usize>, quotes: &[Quote]) -> Vec<u64> {
+        let offset = passage.start;
+        let words = bounds(&body[passage.clone()]);
+        quotes
+            .iter()
+            .filter(|q| q.start < passage.end && q.end > offset)
+            .filter_map(|q| {
+                let first = words.partition_point(|w| w.0 < q.start.saturating_sub(offset));
+                let past = words.partition_point(|w| w.1 <= q.end - offset);
+                (first < past).then_some((first as u64) << 32 | past as u64)
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// Passages and quotes starting and ending anywhere, inside words too.
+        #[test]
+        fn spans_from_the_body_words_are_those_of_the_passage_text(
+            body in "([a-zA-Z0-9]{1,6}|é|\\u{201c}|[ ,.\"\n]){0,60}",
+            marks in proptest::collection::vec(0.0f64..=1.0, 4),
+        ) {
+            let at = |f: f64| {
+                let i = (f * body.len() as f64) as usize;
+                (0..=i).rev().find(|&j| body.is_char_boundary(j)).unwrap_or(0)
+            };
+            let (a, b) = (at(marks[0].min(marks[1])), at(marks[0].max(marks[1])));
+            let (c, d) = (at(marks[2].min(marks[3])), at(marks[2].max(marks[3])));
+            let quote = Quote {
+                start: c,
+                end: d,
+                text: String::new(),
+                direct: true,
+                cue: None,
+                speaker_span: None,
+                speaker: None,
+            };
+            let quotes = [quote];
+            prop_assert_eq!(
+                quote_spans(&bounds(&body), a..b, &quotes),
+                spans_of_passage_text(&body, a..b, &quotes)
+            );
+        }
     }
 }

@@ -32,7 +32,7 @@ use crate::extract::tokens::ArticleTokens;
 use crate::extract::topics::Classifier;
 use crate::extract::{passages, quotes};
 use crate::model::Article;
-use crate::schema::Fields;
+use crate::schema::{words, Fields};
 
 /// Articles read from one file before they are handed on together.
 const BATCH_ARTICLES: usize = 64;
@@ -529,9 +529,16 @@ fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepar
         }
         None => (Actors::default(), Vec::new()),
     };
+    // The body's words as the text field cuts them, for topics and for where quotes stand
+    // in each passage: cut once here rather than by each.
+    let body_words = if extractors.topics.is_some() || !quotes.is_empty() {
+        words::bounds(&article.body)
+    } else {
+        Vec::new()
+    };
     let topics = extractors
         .topics
-        .map(|c| c.assign(&article.title, &article.body))
+        .map(|c| c.assign_words(&article.title, &article.body, &body_words))
         .unwrap_or_default();
     // Keyphrases go with topics: both say what the article is about.
     let keyphrases = match extractors.topics {
@@ -541,15 +548,14 @@ fn prepare(fields: &Fields, extractors: &Extractors, article: Article) -> Prepar
         }
         None => Vec::new(),
     };
-    let docs = document::documents(
-        fields,
-        &article,
-        &passages,
-        &actors,
-        &quotes,
-        &topics,
-        &keyphrases,
-    );
+    let found = document::Extracted {
+        actors: &actors,
+        quotes: &quotes,
+        body_words: &body_words,
+        topics: &topics,
+        keyphrases: &keyphrases,
+    };
+    let docs = document::documents(fields, &article, &passages, &found);
     Prepared {
         body_bytes: article.body.len(),
         id: article.id,

@@ -294,6 +294,7 @@ mod tests {
     use super::*;
     use crate::extract::quotes::Quote;
     use crate::index::{quote_spans, NewsIndex};
+    use crate::schema::words::bounds;
     use crate::search::parse_query;
     use tantivy::collector::TopDocs;
     use tantivy::doc;
@@ -326,7 +327,7 @@ mod tests {
                 .then(|| quote_of(text, said))
                 .into_iter()
                 .collect();
-            for span in quote_spans(text, 0, &quotes) {
+            for span in quote_spans(&bounds(text), 0..text.len(), &quotes) {
                 d.add_u64(f.quote_span, span);
             }
             writer.add_document(d).unwrap();
