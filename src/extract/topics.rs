@@ -339,8 +339,9 @@ impl Classifier {
         }
     }
 
-    /// Reads the words of `texts` (headline and body): one cached lookup per word gives its
-    /// entry, so an article costs no stemming or hashing of known words.
+    /// Reads the words of the headline and of the body (`body_words`, cut by the caller): one
+    /// cached lookup per word gives its entry, so an article costs no stemming or hashing of
+    /// known words.
     fn tally(&self, title: &str, body: &str, body_words: &[(usize, usize)]) -> Tally {
         thread_local! {
             /// Word as written → what its stem means to one classifier; the serial says
@@ -361,8 +362,7 @@ impl Classifier {
                 *serial = self.serial;
             }
             let mut lower = String::new();
-            // Sized for the longest text at once (a word per five bytes or more): growing it
-            // showed in profiles.
+            // Sized for the longer text's words at once: growing it showed in profiles.
             let title_words = crate::schema::words::bounds(title);
             let mut words = Vec::with_capacity(title_words.len().max(body_words.len()));
             for (text, bounds) in [(title, &title_words[..]), (body, body_words)] {
