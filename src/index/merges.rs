@@ -7,8 +7,11 @@
 //! [`SplitMerges`] cuts each merge it is asked for into one per core, of about equal size, so
 //! they run side by side. The index ends with a segment more for each extra part (at most
 //! [`MAX_PARTS`] - 1 a merge), which search pays for at about 15 µs each (benches/README.md,
-//! eleventh session). Only the run's last merges are cut: while readers are busy, every core
-//! already is.
+//! eleventh session). Only the merges set off from the run's tail commit on are cut (and,
+//! without one, the last): earlier, while readers are busy, every core already is. At a
+//! million articles a merge of eight segments set off ten seconds before the readers were
+//! done ran 35 s alone on one core under the log policy (benches/README.md, twenty-third
+//! session).
 
 use tantivy::index::{SegmentId, SegmentMeta};
 use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};

@@ -307,6 +307,10 @@ pub fn run(
                 continue;
             }
             let tail = tail_commit_at.is_some_and(|at| intake.progress.bytes_done >= at);
+            if tail {
+                // A merge set off from here on is likely to outlast the readers and run alone.
+                commits::lock(&writer).set_merge_policy(Box::new(SplitMerges::new(threads)));
+            }
             if tail || last_commit.elapsed() >= settings.commit_interval {
                 tail_commit_at = tail_commit_at.filter(|_| !tail);
                 commits.start(scope, &writer, &news);
@@ -331,7 +335,8 @@ pub fn run(
         ..
     } = intake;
     let mut writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
-    // Every article is in: the merges the last segments set off run with nothing beside them.
+    // Every article is in: the merges the last segments set off run with nothing beside them
+    // (already so since the tail commit, on runs that made one).
     writer.set_merge_policy(Box::new(SplitMerges::new(threads)));
     commit(&mut writer, &news)?;
     summary.commits += 1;
