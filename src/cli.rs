@@ -81,7 +81,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Archive folders or files to measure (anything `newsdex index` reads).
-    #[arg(long, num_args = 1.., value_name = "PATH", required_unless_present_any = ["generate", "scale"], conflicts_with_all = ["generate", "scale"])]
+    #[arg(long, num_args = 1.., value_name = "PATH", required_unless_present_any = ["generate", "scale", "existing"], conflicts_with_all = ["generate", "scale"])]
     pub corpus: Vec<PathBuf>,
     /// Measure on a synthetic news corpus of N articles, generated into --work (and reused).
     #[arg(long, value_name = "N")]
@@ -141,6 +141,10 @@ pub struct BenchArgs {
     /// Keep the indexes built (by default they are removed; generated corpora are kept).
     #[arg(long)]
     pub keep: bool,
+    /// Time the query mix (and ranking quality, with --queries and --qrels) on the index
+    /// already at --index, indexing nothing: how fast an archive's own index answers.
+    #[arg(long, conflicts_with_all = ["corpus", "generate", "scale", "peers", "index_runs", "keep"])]
+    pub existing: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

@@ -1114,6 +1114,46 @@ fn bench_scores_ranking_quality_against_judgments() {
 }
 
 #[test]
+fn bench_times_an_existing_index_without_touching_it() {
+    let tmp = TempDir::new().unwrap();
+    tiny_collection(tmp.path());
+    let index = tmp.path().join("idx");
+    newsdex(&index)
+        .args(["index", "--quiet"])
+        .arg(tmp.path().join("coll.all"))
+        .assert()
+        .success();
+    let report = bench_json(
+        newsdex(&index)
+            .args(["bench", "--existing", "--json", "--per-class", "2"])
+            .args(["--repeat", "1", "--processes", "1"])
+            .arg("--work")
+            .arg(tmp.path().join("work"))
+            .arg("--queries")
+            .arg(tmp.path().join("coll.qry"))
+            .arg("--qrels")
+            .arg(tmp.path().join("coll.rel")),
+    );
+    let run = &report["runs"][0];
+    assert!(run.get("indexing").is_none(), "nothing was indexed: {run}");
+    assert_eq!(run["quality"]["map"], 1.0, "{run}");
+    assert!(run["latency"]["rare_term"]["p50_ms"].as_f64().unwrap() > 0.0);
+    assert!(run["process_p50_ms"].as_f64().unwrap() > 0.0);
+    // The index measured is the user's: still there, still answering.
+    newsdex(&index)
+        .args(["search", "--limit", "1"])
+        .arg("river")
+        .assert()
+        .success();
+    // Indexing options make no sense without indexing.
+    newsdex(&index)
+        .args(["bench", "--existing", "--peers"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--existing"));
+}
+
+#[test]
 fn bench_indexes_several_times_and_reports_the_median_run() {
     let tmp = TempDir::new().unwrap();
     let report = bench_json(

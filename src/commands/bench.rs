@@ -67,7 +67,9 @@ struct Ratio {
 #[derive(Debug, Clone, Serialize)]
 struct Run {
     corpus: String,
-    indexing: Indexing,
+    /// Absent with `--existing`: nothing was indexed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    indexing: Option<Indexing>,
     latency: BTreeMap<Class, ClassLatency>,
     /// Geometric mean, over all text queries, of each query's median latency (ms).
     text_geomean_ms: f64,
@@ -99,7 +101,8 @@ struct BenchReport {
     scaling: Option<Scaling>,
 }
 
-pub fn run(args: BenchArgs) -> anyhow::Result<Outcome> {
+/// Runs `newsdex bench`; `index` is the global `--index`, which only `--existing` measures.
+pub fn run(index: &Path, args: BenchArgs) -> anyhow::Result<Outcome> {
     let threads = args
         .threads
         .map(usize::from)
@@ -131,7 +134,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Outcome> {
     };
 
     let mut corpora: Vec<(String, Vec<PathBuf>)> = Vec::new();
-    if !args.corpus.is_empty() {
+    if args.existing {
+        corpora.push((index.display().to_string(), Vec::new()));
+    } else if !args.corpus.is_empty() {
         let name = args
             .corpus
             .iter()
@@ -173,21 +178,29 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Outcome> {
 
     let mut runs = Vec::new();
     for (label, roots) in &corpora {
-        runs.push(run_one(&args, threads, label, roots, test.as_ref())?);
+        let existing = args.existing.then_some(index);
+        runs.push(run_one(
+            &args,
+            threads,
+            label,
+            roots,
+            existing,
+            test.as_ref(),
+        )?);
     }
     let scaling = (runs.len() > 1).then(|| {
-        let points = |f: &dyn Fn(&Run) -> Option<f64>| -> Vec<(f64, f64)> {
-            runs.iter()
-                .filter_map(|r| Some((r.indexing.articles as f64, f(r)?)))
+        let indexed: Vec<&Indexing> = runs.iter().filter_map(|r| r.indexing.as_ref()).collect();
+        let points = |f: &dyn Fn(&Indexing) -> Option<f64>| -> Vec<(f64, f64)> {
+            indexed
+                .iter()
+                .filter_map(|i| Some((i.articles as f64, f(i)?)))
                 .collect()
         };
         Scaling {
-            articles: runs.iter().map(|r| r.indexing.articles).collect(),
-            index_secs_exponent: fitted_exponent(&points(&|r| Some(r.indexing.secs))),
-            peak_rss_exponent: fitted_exponent(&points(&|r| r.indexing.peak_rss_mb)),
-            index_bytes_exponent: fitted_exponent(&points(&|r| {
-                Some(r.indexing.index_bytes as f64)
-            })),
+            articles: indexed.iter().map(|i| i.articles).collect(),
+            index_secs_exponent: fitted_exponent(&points(&|i| Some(i.secs))),
+            peak_rss_exponent: fitted_exponent(&points(&|i| i.peak_rss_mb)),
+            index_bytes_exponent: fitted_exponent(&points(&|i| Some(i.index_bytes as f64))),
         }
     });
     let bench = BenchReport {
@@ -210,6 +223,7 @@ fn run_one(
     threads: usize,
     label: &str,
     roots: &[PathBuf],
+    existing: Option<&Path>,
     test: Option<&(Vec<quality::TestQuery>, quality::Qrels)>,
 ) -> anyhow::Result<Run> {
     let slug: String = label
@@ -225,45 +239,14 @@ fn run_one(
         .chars()
         .rev()
         .collect::<String>();
-    let index_dir = args.work.join(format!("index-{slug}"));
-    let runs = usize::from(args.index_runs);
-    let mut ours = Vec::with_capacity(runs);
-    let mut raw_earlier = Vec::new();
-    for run in 1..=runs {
-        let nth = if runs > 1 {
-            format!(", run {run} of {runs}")
-        } else {
-            String::new()
-        };
-        progress(
-            args,
-            &format!("indexing {label} with newsdex ({threads} threads{nth})"),
-        );
-        ours.push(index_with_newsdex(&index_dir, roots, threads, args.memory)?);
-        // Raw tantivy, the floor newsdex is measured against, takes its turns in between, so
-        // a drift in the machine's speed touches both alike. Its last run is in `run_peers`,
-        // which keeps that index for its queries.
-        if args.peers && run < runs {
-            progress(args, &format!("indexing with raw tantivy{nth}"));
-            let dir = peer_path(args, "tantivy", &slug);
-            let (_, raw) = RawTantivy::build(&dir, roots, threads, args.memory)?;
-            raw_earlier.push(raw);
+    let (index_dir, indexing, raw_earlier) = match existing {
+        Some(dir) => (dir.to_path_buf(), None, Vec::new()),
+        None => {
+            let dir = args.work.join(format!("index-{slug}"));
+            let (indexing, raw) = index_corpus(args, threads, label, roots, &dir, &slug)?;
+            (dir, Some(indexing), raw)
         }
-    }
-    let mut indexing = median_run(&ours, |i| i.secs)
-        .cloned()
-        .context("no indexing run")?;
-    indexing.secs_runs = ours.iter().map(|i| i.secs).collect();
-    progress(
-        args,
-        &format!(
-            "  {} articles in {:.2} s: {:.0} articles/s, {:.1} MB/s",
-            thousands(indexing.articles),
-            indexing.secs,
-            indexing.articles_per_sec,
-            indexing.mb_per_sec
-        ),
-    );
+    };
 
     let news = NewsIndex::open(&index_dir)?;
     let searcher = news.searcher()?;
@@ -309,7 +292,7 @@ fn run_one(
     if args.peers {
         peer_reports = run_peers(args, threads, &slug, roots, &mix, test, in_process)?;
     }
-    if !args.keep {
+    if !args.keep && existing.is_none() {
         let _ = std::fs::remove_dir_all(&index_dir);
     }
     let text_geomean_ms = text_geomean(&latency);
@@ -328,6 +311,58 @@ fn run_one(
     };
     run.ratios = ratios(&run);
     Ok(run)
+}
+
+/// Indexes `roots` into `index_dir` `--index-runs` times (raw tantivy taking turns with
+/// `--peers`): the median run, and raw tantivy's runs but its last.
+fn index_corpus(
+    args: &BenchArgs,
+    threads: usize,
+    label: &str,
+    roots: &[PathBuf],
+    index_dir: &Path,
+    slug: &str,
+) -> anyhow::Result<(Indexing, Vec<IndexRun>)> {
+    let runs = usize::from(args.index_runs);
+    let mut ours = Vec::with_capacity(runs);
+    let mut raw_earlier = Vec::new();
+    for run in 1..=runs {
+        let nth = if runs > 1 {
+            format!(", run {run} of {runs}")
+        } else {
+            String::new()
+        };
+        progress(
+            args,
+            &format!("indexing {label} with newsdex ({threads} threads{nth})"),
+        );
+        ours.push(index_with_newsdex(index_dir, roots, threads, args.memory)?);
+        // Raw tantivy, the floor newsdex is measured against, takes its turns in between, so
+        // a drift in the machine's speed touches both alike. Its last run is in `run_peers`,
+        // which keeps that index for its queries.
+        if args.peers && run < runs {
+            progress(args, &format!("indexing with raw tantivy{nth}"));
+            let dir = peer_path(args, "tantivy", slug);
+            let (_, raw) = RawTantivy::build(&dir, roots, threads, args.memory)?;
+            raw_earlier.push(raw);
+        }
+    }
+    let mut indexing = median_run(&ours, |i| i.secs)
+        .cloned()
+        .context("no indexing run")?;
+    indexing.secs_runs = ours.iter().map(|i| i.secs).collect();
+    progress(
+        args,
+        &format!(
+            "  {} articles in {:.2} s: {:.0} articles/s, {:.1} MB/s",
+            thousands(indexing.articles),
+            indexing.secs,
+            indexing.articles_per_sec,
+            indexing.mb_per_sec
+        ),
+    );
+
+    Ok((indexing, raw_earlier))
 }
 
 /// Geometric mean over all text queries, from each class's geometric mean and count.
@@ -581,20 +616,15 @@ fn ratios(run: &Run) -> Vec<Ratio> {
         }
     };
     for peer in run.peers.iter().filter(|p| p.skipped.is_none()) {
-        if let Some(index) = &peer.index {
-            push(
-                &peer.name,
-                "indexing time".into(),
-                run.indexing.secs,
-                index.secs,
-            );
-            if let (Some(ours), Some(theirs)) = (run.indexing.cpu_secs, index.cpu_secs) {
+        if let (Some(ours), Some(index)) = (&run.indexing, &peer.index) {
+            push(&peer.name, "indexing time".into(), ours.secs, index.secs);
+            if let (Some(ours), Some(theirs)) = (ours.cpu_secs, index.cpu_secs) {
                 push(&peer.name, "indexing CPU time".into(), ours, theirs);
             }
             push(
                 &peer.name,
                 "index size".into(),
-                run.indexing.index_bytes as f64,
+                ours.index_bytes as f64,
                 index.index_bytes as f64,
             );
         }
@@ -823,35 +853,49 @@ fn runs_note(secs: &[f64]) -> String {
     format!(" (median of {} runs: {} s)", secs.len(), all.join(", "))
 }
 
+/// The indexing figures of one run.
+fn write_indexing(out: &mut dyn Write, i: &Indexing) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "indexing: {} articles, {} passages, {:.1} MB of body text in {:.2} s{}{}",
+        thousands(i.articles),
+        thousands(i.passages),
+        i.body_bytes as f64 / 1e6,
+        i.secs,
+        runs_note(&i.secs_runs),
+        i.cpu_secs.map_or(String::new(), |cpu| format!(
+            "; {cpu:.1} CPU-s, {:.2} cores busy",
+            cpu / i.secs.max(1e-9)
+        ))
+    )?;
+    writeln!(
+        out,
+        "  {:.0} articles/s, {:.0} passages/s, {:.1} MB/s; peak RSS {}{} (budget {} MB); index {:.1} MB = {:.2}× the body text",
+        i.articles_per_sec,
+        i.passages_per_sec,
+        i.mb_per_sec,
+        i.peak_rss_mb.map_or("unknown".to_string(), |m| format!("{m:.0} MB")),
+        i.peak_anon_mb.map_or(String::new(), |m| format!(", anonymous {m:.0} MB")),
+        i.memory_budget_mb,
+        i.index_bytes as f64 / 1e6,
+        i.index_ratio
+    )?;
+    Ok(())
+}
+
 fn print_human(out: &mut dyn Write, bench: &BenchReport) -> std::io::Result<()> {
     for run in &bench.runs {
-        let i = &run.indexing;
-        writeln!(out, "corpus: {}  ({} threads)", run.corpus, bench.threads)?;
-        writeln!(
-            out,
-            "indexing: {} articles, {} passages, {:.1} MB of body text in {:.2} s{}{}",
-            thousands(i.articles),
-            thousands(i.passages),
-            i.body_bytes as f64 / 1e6,
-            i.secs,
-            runs_note(&i.secs_runs),
-            i.cpu_secs.map_or(String::new(), |cpu| format!(
-                "; {cpu:.1} CPU-s, {:.2} cores busy",
-                cpu / i.secs.max(1e-9)
-            ))
-        )?;
-        writeln!(
-            out,
-            "  {:.0} articles/s, {:.0} passages/s, {:.1} MB/s; peak RSS {}{} (budget {} MB); index {:.1} MB = {:.2}× the body text",
-            i.articles_per_sec,
-            i.passages_per_sec,
-            i.mb_per_sec,
-            i.peak_rss_mb.map_or("unknown".to_string(), |m| format!("{m:.0} MB")),
-            i.peak_anon_mb.map_or(String::new(), |m| format!(", anonymous {m:.0} MB")),
-            i.memory_budget_mb,
-            i.index_bytes as f64 / 1e6,
-            i.index_ratio
-        )?;
+        match &run.indexing {
+            Some(i) => {
+                writeln!(out, "corpus: {}  ({} threads)", run.corpus, bench.threads)?;
+                write_indexing(out, i)?;
+            }
+            None => writeln!(
+                out,
+                "index: {} (as built; nothing indexed here)",
+                run.corpus
+            )?,
+        }
         writeln!(
             out,
             "search, in process (top 10 passages with highlights), ms:"

@@ -36,7 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Eval(EvalCommand::Quotes(args)) => eval_quotes::run(args),
         Command::Eval(EvalCommand::Topics(args)) => topics::eval(args),
         Command::Eval(EvalCommand::Keyphrases(args)) => keyphrases::eval(args),
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(&cli.index, args),
     }
 }
 
