@@ -107,8 +107,11 @@ pub fn run(index: &Path, args: BenchArgs) -> anyhow::Result<Outcome> {
         .threads
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    std::fs::create_dir_all(&args.work)
-        .with_context(|| format!("creating {}", args.work.display()))?;
+    // `--existing` writes nothing: no work folder for it.
+    if !args.existing {
+        std::fs::create_dir_all(&args.work)
+            .with_context(|| format!("creating {}", args.work.display()))?;
+    }
     let test = match (&args.queries, &args.qrels) {
         (Some(q), Some(r)) => {
             let queries = quality::parse_queries(
@@ -176,17 +179,11 @@ pub fn run(index: &Path, args: BenchArgs) -> anyhow::Result<Outcome> {
         }
     }
 
+    let existing = args.existing.then_some(index);
     let mut runs = Vec::new();
     for (label, roots) in &corpora {
-        let existing = args.existing.then_some(index);
-        runs.push(run_one(
-            &args,
-            threads,
-            label,
-            roots,
-            existing,
-            test.as_ref(),
-        )?);
+        let run = run_one(&args, threads, label, roots, existing, test.as_ref())?;
+        runs.push(run);
     }
     let scaling = (runs.len() > 1).then(|| {
         let indexed: Vec<&Indexing> = runs.iter().filter_map(|r| r.indexing.as_ref()).collect();
