@@ -48,6 +48,51 @@ pub fn cpu_secs_since(before: Option<f64>) -> Option<f64> {
     Some(process_cpu_secs()? - before?)
 }
 
+/// Time the whole machine's CPUs spent not working for anyone, seconds: idle while some
+/// disk read or write was pending (iowait), and taken by the host of a virtual machine
+/// (steal). Read before and after a run, the difference says whether the run waited on its
+/// disks or lost the CPU: a run's wall time moves with both, its CPU time with neither.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MachineWaits {
+    pub io_wait_secs: f64,
+    pub steal_secs: f64,
+}
+
+impl MachineWaits {
+    /// The machine's totals since it started, from `/proc/stat` (Linux); `None` elsewhere.
+    pub fn now() -> Option<MachineWaits> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        #[cfg(unix)]
+        // SAFETY: sysconf only reads a system constant.
+        let ticks_per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+        #[cfg(not(unix))]
+        let ticks_per_sec = 100.0;
+        parse_cpu_totals(stat.lines().next()?, ticks_per_sec)
+    }
+
+    /// What accrued from `before` to `self`.
+    pub fn since(self, before: MachineWaits) -> MachineWaits {
+        MachineWaits {
+            io_wait_secs: self.io_wait_secs - before.io_wait_secs,
+            steal_secs: self.steal_secs - before.steal_secs,
+        }
+    }
+}
+
+/// The iowait and steal of `/proc/stat`'s first line ("cpu  user nice system idle iowait irq
+/// softirq steal ..."), counted in `ticks_per_sec` ticks.
+fn parse_cpu_totals(line: &str, ticks_per_sec: f64) -> Option<MachineWaits> {
+    let mut fields = line.split_whitespace();
+    if fields.next()? != "cpu" || ticks_per_sec <= 0.0 {
+        return None;
+    }
+    let ticks: Vec<u64> = fields.map_while(|f| f.parse().ok()).collect();
+    Some(MachineWaits {
+        io_wait_secs: *ticks.get(4)? as f64 / ticks_per_sec,
+        steal_secs: *ticks.get(7)? as f64 / ticks_per_sec,
+    })
+}
+
 /// Which of several runs is the median one by `key`: the lower middle run for an even
 /// count, so the figures reported are all from one real run. `None` for no runs.
 pub fn median_run<T>(runs: &[T], key: impl Fn(&T) -> f64) -> Option<&T> {
@@ -110,6 +155,25 @@ pub fn rank_articles(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn machine_waits_come_from_the_iowait_and_steal_columns() {
+        let line = "cpu  2782795 611823 219376 1210001 265082 0 1663 19028 0 0";
+        let waits = super::parse_cpu_totals(line, 100.0).unwrap();
+        assert_eq!(
+            waits,
+            super::MachineWaits {
+                io_wait_secs: 2650.82,
+                steal_secs: 190.28
+            }
+        );
+        let later = super::parse_cpu_totals("cpu 1 1 1 1 265282 0 0 19029", 100.0).unwrap();
+        let spent = later.since(waits);
+        assert!((spent.io_wait_secs - 2.0).abs() < 1e-9 && (spent.steal_secs - 0.01).abs() < 1e-9);
+        // One CPU's line, or a kernel too old to count steal, says nothing.
+        assert_eq!(super::parse_cpu_totals("cpu0 1 2 3 4 5 6 7 8", 100.0), None);
+        assert_eq!(super::parse_cpu_totals("cpu 1 2 3 4 5", 100.0), None);
+    }
+
     #[test]
     fn exponent_of_a_power_law() {
         let pts: Vec<(f64, f64)> = [1e4, 1e5, 1e6]

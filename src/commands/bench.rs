@@ -14,7 +14,7 @@ use newsdex::bench::lucene::Lucene;
 use newsdex::bench::peers::{self, IndexRun, PeerReport, RawTantivy};
 use newsdex::bench::quality::{self, Quality};
 use newsdex::bench::queries::{self, BenchQuery, Class};
-use newsdex::bench::{fitted_exponent, generate, median_run, rank_articles};
+use newsdex::bench::{fitted_exponent, generate, median_run, rank_articles, MachineWaits};
 use newsdex::index::NewsIndex;
 use serde::Serialize;
 
@@ -43,6 +43,13 @@ struct Indexing {
     /// User and system CPU time of the indexing process, seconds: on a machine whose speed
     /// drifts, a steadier figure of the work than wall time. Absent where the OS does not say.
     cpu_secs: Option<f64>,
+    /// The whole machine's CPU time idle on pending disk I/O while the indexer ran, seconds
+    /// (Linux): a run that waited on its disks. Absent where the OS does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    io_wait_secs: Option<f64>,
+    /// The whole machine's CPU time taken by the host of its virtual machine meanwhile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steal_secs: Option<f64>,
     /// Peak resident memory of the indexing process, MB; absent where the OS does not say.
     peak_rss_mb: Option<f64>,
     /// The highest anonymous (heap) part of it seen, sampled every 10 ms, MB; the rest is
@@ -683,6 +690,7 @@ fn index_with_newsdex(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let started = Instant::now();
+    let waits_before = MachineWaits::now();
     let Measured {
         stdout,
         success,
@@ -691,6 +699,9 @@ fn index_with_newsdex(
         peak_anon_kb,
     } = run_measured(cmd)?;
     let secs = started.elapsed().as_secs_f64();
+    let waits = MachineWaits::now()
+        .zip(waits_before)
+        .map(|(a, b)| a.since(b));
     if !success {
         bail!(
             "newsdex index failed on {}",
@@ -717,6 +728,8 @@ fn index_with_newsdex(
         passages_per_sec: passages as f64 / secs,
         mb_per_sec: body_bytes as f64 / 1e6 / secs,
         cpu_secs,
+        io_wait_secs: waits.map(|w| w.io_wait_secs),
+        steal_secs: waits.map(|w| w.steal_secs),
         peak_rss_mb: peak_rss_kb.map(|kb| kb as f64 / 1024.0),
         peak_anon_mb: peak_anon_kb.map(|kb| kb as f64 / 1024.0),
         memory_budget_mb: memory,
@@ -877,6 +890,12 @@ fn write_indexing(out: &mut dyn Write, i: &Indexing) -> std::io::Result<()> {
         i.index_bytes as f64 / 1e6,
         i.index_ratio
     )?;
+    if let (Some(io), Some(steal)) = (i.io_wait_secs, i.steal_secs) {
+        writeln!(
+            out,
+            "  the machine's CPUs meanwhile: waited {io:.1} s on its disks and lost {steal:.1} s to its host"
+        )?;
+    }
     Ok(())
 }
 
