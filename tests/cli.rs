@@ -1273,6 +1273,13 @@ fn bench_generates_a_corpus_and_measures_every_query_class() {
     assert_eq!(run["indexing"]["articles"], 400);
     assert!(run["indexing"]["passages"].as_u64().unwrap() > 400);
     assert!(run["indexing"]["index_bytes"].as_u64().unwrap() > 0);
+    if cfg!(target_os = "linux") {
+        // What the machine lost while the indexer ran: counted, and never below nothing.
+        for key in ["io_wait_secs", "steal_secs"] {
+            let secs = run["indexing"][key].as_f64();
+            assert!(secs.is_some_and(|s| s >= 0.0), "{key}: {}", run["indexing"]);
+        }
+    }
     assert!(run["queries_per_sec"].as_f64().unwrap() > 0.0);
     for class in [
         "rare_term",
