@@ -61,13 +61,15 @@ pub struct MachineWaits {
 impl MachineWaits {
     /// The machine's totals since it started, from `/proc/stat` (Linux); `None` elsewhere.
     pub fn now() -> Option<MachineWaits> {
-        let stat = std::fs::read_to_string("/proc/stat").ok()?;
         #[cfg(unix)]
-        // SAFETY: sysconf only reads a system constant.
-        let ticks_per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+        {
+            let stat = std::fs::read_to_string("/proc/stat").ok()?;
+            // SAFETY: sysconf only reads a system constant.
+            let ticks_per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+            parse_cpu_totals(stat.lines().next()?, ticks_per_sec)
+        }
         #[cfg(not(unix))]
-        let ticks_per_sec = 100.0;
-        parse_cpu_totals(stat.lines().next()?, ticks_per_sec)
+        None
     }
 
     /// What accrued from `before` to `self`.
@@ -81,6 +83,7 @@ impl MachineWaits {
 
 /// The iowait and steal of `/proc/stat`'s first line ("cpu  user nice system idle iowait irq
 /// softirq steal ..."), counted in `ticks_per_sec` ticks.
+#[cfg(any(unix, test))]
 fn parse_cpu_totals(line: &str, ticks_per_sec: f64) -> Option<MachineWaits> {
     let mut fields = line.split_whitespace();
     if fields.next()? != "cpu" || ticks_per_sec <= 0.0 {
