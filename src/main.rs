@@ -36,6 +36,17 @@ pub enum Outcome {
     NothingFound,
 }
 
+impl Outcome {
+    /// `Found` when anything was, as grep's exit status says.
+    pub fn found_if(anything: bool) -> Outcome {
+        if anything {
+            Outcome::Found
+        } else {
+            Outcome::NothingFound
+        }
+    }
+}
+
 fn main() -> ExitCode {
     keep_freed_memory();
     let cli = cli::Cli::parse();

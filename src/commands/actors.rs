@@ -76,9 +76,5 @@ pub fn run(index_path: &Path, args: ActorsArgs) -> anyhow::Result<Outcome> {
         }
     }
     out.flush()?;
-    Ok(if counts.is_empty() {
-        Outcome::NothingFound
-    } else {
-        Outcome::Found
-    })
+    Ok(Outcome::found_if(!counts.is_empty()))
 }

@@ -120,11 +120,7 @@ pub fn ner(args: EvalNerArgs) -> anyhow::Result<Outcome> {
         )?;
         Ok(())
     })?;
-    Ok(if report.scores.overall.predicted > 0 {
-        Outcome::Found
-    } else {
-        Outcome::NothingFound
-    })
+    Ok(Outcome::found_if(report.scores.overall.predicted > 0))
 }
 
 /// Writes `token gold predicted` lines with predicted tags in IOB2, sentences apart.

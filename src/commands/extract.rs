@@ -63,14 +63,18 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
                 let said = quotes::extract_cut(body, &cut.body, &found);
                 let about = Classifier::embedded().assign(title, body);
                 let phrases = keyphrases::extract_cut(title, body, &cut, Background::embedded(), 8);
+                let extracted = Extracted {
+                    article: &article,
+                    passages: &passages,
+                    actors: &found,
+                    quotes: &said,
+                    topics: &about,
+                    keyphrases: &phrases,
+                };
                 let written = if args.json {
-                    write_json(
-                        &mut out, &article, &passages, &found, &said, &about, &phrases,
-                    )
+                    write_json(&mut out, &extracted)
                 } else {
-                    write_text(
-                        &mut out, &article, &passages, &found, &said, &about, &phrases,
-                    )
+                    write_text(&mut out, &extracted)
                 };
                 if let Err(e) = written {
                     failed.get_or_insert(e);
@@ -86,46 +90,45 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<Outcome> {
     for issue in &issues {
         eprintln!("newsdex: warning: {issue}");
     }
-    Ok(if count > 0 {
-        Outcome::Found
-    } else {
-        Outcome::NothingFound
-    })
+    Ok(Outcome::found_if(count > 0))
 }
 
-fn write_json(
-    out: &mut impl Write,
-    a: &Article,
-    passages: &[Passage],
-    actors: &Actors,
-    quotes: &[Quote],
-    topics: &[Assigned],
-    keyphrases: &[Keyphrase],
-) -> std::io::Result<()> {
+/// One article and what was extracted from it, as both printers take it.
+struct Extracted<'a> {
+    article: &'a Article,
+    passages: &'a [Passage],
+    actors: &'a Actors,
+    quotes: &'a [Quote],
+    topics: &'a [Assigned],
+    keyphrases: &'a [Keyphrase],
+}
+
+fn write_json(out: &mut impl Write, e: &Extracted) -> std::io::Result<()> {
+    let a = e.article;
     let data = Extraction {
         id: &a.id,
         title: &a.title,
         path: &a.path,
         date: a.date.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         source: a.source.as_deref(),
-        passages: passages.iter().map(|p| [p.start, p.end]).collect(),
-        actors,
-        quotes,
-        topics,
-        keyphrases,
+        passages: e.passages.iter().map(|p| [p.start, p.end]).collect(),
+        actors: e.actors,
+        quotes: e.quotes,
+        topics: e.topics,
+        keyphrases: e.keyphrases,
     };
     newsdex::output::json::write_line(out, "article", &data)
 }
 
-fn write_text(
-    out: &mut impl Write,
-    a: &Article,
-    passages: &[Passage],
-    actors: &Actors,
-    quotes: &[Quote],
-    topics: &[Assigned],
-    keyphrases: &[Keyphrase],
-) -> std::io::Result<()> {
+fn write_text(out: &mut impl Write, e: &Extracted) -> std::io::Result<()> {
+    let Extracted {
+        article: a,
+        passages,
+        actors,
+        quotes,
+        topics,
+        keyphrases,
+    } = *e;
     writeln!(out, "== {}", a.path)?;
     writeln!(out, "title    {}", a.title)?;
     if let Some(d) = a.date {

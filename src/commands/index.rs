@@ -91,11 +91,7 @@ pub fn run(index_path: &Path, args: IndexArgs) -> anyhow::Result<Outcome> {
     } else {
         print_summary(index_path, &summary, verbose);
     }
-    Ok(if summary.articles > 0 {
-        Outcome::Found
-    } else {
-        Outcome::NothingFound
-    })
+    Ok(Outcome::found_if(summary.articles > 0))
 }
 
 fn print_summary(index_path: &Path, s: &Summary, verbose: bool) {

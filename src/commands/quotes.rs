@@ -66,9 +66,5 @@ pub fn run(index_path: &Path, args: QuotesArgs) -> anyhow::Result<Outcome> {
         }
     }
     out.flush()?;
-    Ok(if found.is_empty() {
-        Outcome::NothingFound
-    } else {
-        Outcome::Found
-    })
+    Ok(Outcome::found_if(!found.is_empty()))
 }

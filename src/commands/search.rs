@@ -71,11 +71,7 @@ pub fn run(index_path: &Path, args: SearchArgs) -> anyhow::Result<Outcome> {
             results.elapsed.as_secs_f64() * 1e3
         );
     }
-    Ok(if results.hits.is_empty() {
-        Outcome::NothingFound
-    } else {
-        Outcome::Found
-    })
+    Ok(Outcome::found_if(!results.hits.is_empty()))
 }
 
 /// A request for `query` narrowed by the shared filter flags, other settings at their defaults.

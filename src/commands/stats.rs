@@ -44,9 +44,5 @@ pub fn run(index_path: &Path, args: StatsArgs) -> anyhow::Result<Outcome> {
         }
         Ok(())
     })?;
-    Ok(if stats.passages > 0 {
-        Outcome::Found
-    } else {
-        Outcome::NothingFound
-    })
+    Ok(Outcome::found_if(stats.passages > 0))
 }

@@ -52,9 +52,5 @@ pub fn run(index_path: &Path, args: TopicsArgs) -> anyhow::Result<Outcome> {
         }
     }
     out.flush()?;
-    Ok(if counts.is_empty() {
-        Outcome::NothingFound
-    } else {
-        Outcome::Found
-    })
+    Ok(Outcome::found_if(!counts.is_empty()))
 }
