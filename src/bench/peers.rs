@@ -187,8 +187,13 @@ impl RawTantivy {
         let query = parser
             .parse_query(text)
             .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
-        let (top, count) =
-            searcher.search(&query, &(TopDocs::with_limit(10).order_by_score(), Count))?;
+        // As newsdex collects them: a union of words with many postings ranked alone (by
+        // block-max WAND) and counted apart.
+        let (top, count) = if crate::search::ranked_apart(searcher, &*query)? {
+            crate::search::best_apart(searcher, &*query, 10)?
+        } else {
+            searcher.search(&query, &(TopDocs::with_limit(10).order_by_score(), Count))?
+        };
         let snippets = SnippetGenerator::create(searcher, &*query, self.body)?;
         for (_, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
