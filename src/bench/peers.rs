@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::indexer::IndexWriterOptions;
 use tantivy::query::QueryParser;
 use tantivy::schema::{
@@ -189,11 +189,7 @@ impl RawTantivy {
             .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
         // As newsdex collects them: a union of words with many postings ranked alone (by
         // block-max WAND) and counted apart.
-        let (top, count) = if crate::search::ranked_apart(searcher, &*query)? {
-            crate::search::best_apart(searcher, &*query, 10)?
-        } else {
-            searcher.search(&query, &(TopDocs::with_limit(10).order_by_score(), Count))?
-        };
+        let (top, count) = crate::search::best_and_count(searcher, &*query, 10)?;
         let snippets = SnippetGenerator::create(searcher, &*query, self.body)?;
         for (_, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
