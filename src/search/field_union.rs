@@ -72,6 +72,19 @@ fn small_union_parts(query: &dyn Query) -> Option<Vec<Box<dyn Query>>> {
     small.then(|| clauses.iter().map(|(_, q)| q.box_clone()).collect())
 }
 
+impl FieldUnion {
+    /// The same union as tantivy's boolean query of optional parts, which, collected alone,
+    /// ranks by block-max WAND.
+    pub fn as_boolean(&self) -> BooleanQuery {
+        BooleanQuery::new(
+            self.parts
+                .iter()
+                .map(|part| (Occur::Should, part.box_clone()))
+                .collect(),
+        )
+    }
+}
+
 impl Query for FieldUnion {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let parts = self
