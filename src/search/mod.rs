@@ -8,10 +8,10 @@ pub mod actors;
 pub mod articles;
 mod bm25f;
 mod counts;
-mod dated;
 mod field_union;
 mod highlight;
 pub mod join;
+mod narrowed;
 pub mod quoted;
 pub mod quotes;
 pub mod stopwords;
@@ -471,8 +471,9 @@ fn rank(
 /// Passages in rank order, with their scores when ranked by relevance.
 type Ranked = Vec<(Option<f32>, DocAddress)>;
 
-/// The user's query narrowed by dates, sources and actors, its small unions made cheap to
-/// skip through (see [`field_union`]).
+/// The user's query narrowed by dates, sources, topics and actors, its small unions made cheap
+/// to skip through (see [`field_union`]). The filters narrow and never rank: each adds one
+/// constant score to every passage it keeps (see [`narrowed`]).
 pub(crate) fn with_filters(
     news: &NewsIndex,
     query: Box<dyn Query>,
@@ -484,7 +485,7 @@ pub(crate) fn with_filters(
         let at = |d: DateTime<Utc>| tantivy::DateTime::from_timestamp_secs(d.timestamp());
         clauses.push((
             Occur::Must,
-            Box::new(dated::DateRange::new(
+            Box::new(narrowed::DateRange::new(
                 f.date,
                 request.since.map(at),
                 request.until.map(at),
@@ -503,14 +504,16 @@ pub(crate) fn with_filters(
                 )
             })
             .collect();
-        clauses.push((Occur::Must, Box::new(BooleanQuery::new(any_source))));
+        clauses.push((
+            Occur::Must,
+            Box::new(narrowed::Filter::new(Box::new(BooleanQuery::new(
+                any_source,
+            )))),
+        ));
     }
     for topic in &request.topics {
         let term = Term::from_field_text(f.topic, &topic.to_lowercase());
-        clauses.push((
-            Occur::Must,
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-        ));
+        clauses.push((Occur::Must, Box::new(filter_term(term))));
     }
     for id in &request.actor_ids {
         // The `actor` field holds the canonical name, lower-cased (the keyword analyzer).
@@ -519,10 +522,7 @@ pub(crate) fn with_filters(
             .map_or(id.as_str(), |(_, n)| n)
             .to_lowercase();
         let term = Term::from_field_text(f.actor, &name);
-        clauses.push((
-            Occur::Must,
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-        ));
+        clauses.push((Occur::Must, Box::new(filter_term(term))));
     }
     let query = if clauses.len() == 1 {
         clauses.pop().map(|(_, q)| q).unwrap_or(query_all())
@@ -530,6 +530,11 @@ pub(crate) fn with_filters(
         Box::new(BooleanQuery::new(clauses))
     };
     field_union::merge_small_unions(query)
+}
+
+/// A filter on one term: it narrows the passages and adds nothing to their score.
+fn filter_term(term: Term) -> narrowed::Filter {
+    narrowed::Filter::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
 }
 
 /// The values of a fast text field over the passages `request` matches, as
@@ -612,11 +617,13 @@ pub(crate) fn best_and_count(
     if ranked_apart(searcher, query)? {
         return best_apart(searcher, query, limit);
     }
-    if let Some((words, range)) = dated::split(query) {
+    if let Some((words, narrowings)) = narrowed::split(query) {
         let postings = postings(searcher, &*words)?;
-        if postings >= RANK_APART_POSTINGS && dated::words_lead(searcher, postings) {
-            let top = dated::best(searcher, &*words, range, limit)?;
-            return Ok((top, dated::count(searcher, &*words, range)?));
+        if postings >= RANK_APART_POSTINGS && narrowed::words_lead(searcher, postings, &narrowings)?
+        {
+            let top = narrowed::best(searcher, &*words, &narrowings, limit)?;
+            let count = narrowed::count(searcher, query, &*words, &narrowings)?;
+            return Ok((top, count));
         }
     }
     Ok(searcher.search(query, &(TopDocs::with_limit(limit).order_by_score(), Count))?)
@@ -774,8 +781,8 @@ mod tests {
     const FIRST_DAY: i64 = 1_000_000_000;
 
     /// Three thousand passages of a thousand articles, the words spread unevenly over them,
-    /// dated over 3,000 days out of order (one in eleven undated), in two segments, articles
-    /// a0 to a9 deleted.
+    /// dated over 3,000 days out of order (one in eleven undated), from two sources, half of
+    /// them with a topic, in two segments, articles a0 to a9 deleted.
     fn news() -> (tempfile::TempDir, NewsIndex) {
         let dir = tempfile::tempdir().unwrap();
         let news = NewsIndex::create(&dir.path().join("index")).unwrap();
@@ -797,7 +804,11 @@ mod tests {
                 f.passage => i % 3,
                 f.title => title,
                 f.text => text,
+                f.source => ["Reuters", "Harbour Wire"][(i % 2) as usize],
             );
+            if i % 4 < 2 {
+                passage.add_text(f.topic, ["economy", "politics"][(i % 4) as usize]);
+            }
             if i % 11 != 0 {
                 let day = (i * 7919 % 3000) as i64;
                 passage.add_date(
@@ -869,23 +880,36 @@ mod tests {
     }
 
     #[test]
-    fn words_within_dates_are_ranked_by_their_words_alone_with_the_same_results() {
+    fn narrowed_words_are_ranked_by_their_words_alone_with_the_same_results() {
         let (_dir, news) = news();
         let searcher = news.index.reader().unwrap().searcher();
         let day = |d: i64| DateTime::from_timestamp(FIRST_DAY + d * 86_400, 0);
+        let dates = |since, until| Request {
+            since,
+            until,
+            ..Request::default()
+        };
+        let requests = [
+            dates(day(100), day(400)),
+            dates(day(2000), None),
+            dates(None, day(300)),
+            Request {
+                sources: vec!["Reuters".into()],
+                ..Request::default()
+            },
+            Request {
+                topics: vec!["Politics".into()],
+                ..dates(day(500), day(2500))
+            },
+        ];
         for text in ["wheat", "grain OR stocks", "stocks"] {
-            for (since, until) in [(day(100), day(400)), (day(2000), None), (None, day(300))] {
-                let request = Request {
-                    since,
-                    until,
-                    ..Request::default()
-                };
+            for request in &requests {
                 let query = with_filters(
                     &news,
                     parse_query(&news, &searcher, text, false).unwrap(),
-                    &request,
+                    request,
                 );
-                let (words, range) = dated::split(&*query).expect(text);
+                let (words, narrowings) = narrowed::split(&*query).expect(text);
                 // Every match's score, as the whole conjunction gives it.
                 let (all, count) = searcher
                     .search(
@@ -893,10 +917,11 @@ mod tests {
                         &(TopDocs::with_limit(3000).order_by_score(), Count),
                     )
                     .unwrap();
-                assert!(count > 40, "{text} {since:?} {until:?}: {count}");
-                assert_eq!(dated::count(&searcher, &*words, range).unwrap(), count);
+                assert!(count > 40, "{text} {request:?}: {count}");
+                let counted = narrowed::count(&searcher, &*query, &*words, &narrowings);
+                assert_eq!(counted.unwrap(), count, "{text} {request:?}");
                 let score_of: HashMap<DocAddress, f32> = all.iter().map(|&(s, a)| (a, s)).collect();
-                let top = dated::best(&searcher, &*words, range, 20).unwrap();
+                let top = narrowed::best(&searcher, &*words, &narrowings, 20).unwrap();
                 assert_eq!(top.len(), 20, "{text}");
                 for (i, &(score, at)) in top.iter().enumerate() {
                     assert!((score - score_of[&at]).abs() < 1e-5, "{text}: {at:?}");
@@ -904,19 +929,10 @@ mod tests {
                 }
             }
         }
-        // Only a union of words within dates, and nothing else, is split.
-        let dates = Request {
-            since: day(100),
-            ..Request::default()
-        };
-        let dates_and_source = Request {
-            sources: vec!["Reuters".into()],
-            ..dates.clone()
-        };
+        // Only a union of words narrowed by filters, and nothing else, is split.
         for (text, request) in [
-            ("\"wheat stocks\"", &dates),
-            ("grain wheat", &dates),
-            ("wheat", &dates_and_source),
+            ("\"wheat stocks\"", &requests[0]),
+            ("grain wheat", &requests[4]),
             ("wheat", &Request::default()),
         ] {
             let query = with_filters(
@@ -924,7 +940,32 @@ mod tests {
                 parse_query(&news, &searcher, text, false).unwrap(),
                 request,
             );
-            assert!(dated::split(&*query).is_none(), "{text}");
+            assert!(narrowed::split(&*query).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn filters_narrow_without_changing_the_order() {
+        let (_dir, news) = news();
+        let searcher = news.index.reader().unwrap().searcher();
+        let words = parse_query(&news, &searcher, "grain OR stocks", false).unwrap();
+        let scores = |request: &Request| -> HashMap<DocAddress, f32> {
+            let query = with_filters(&news, words.box_clone(), request);
+            let top = searcher
+                .search(&*query, &TopDocs::with_limit(3000).order_by_score())
+                .unwrap();
+            top.into_iter().map(|(s, a)| (a, s)).collect()
+        };
+        let unfiltered = scores(&Request::default());
+        let filtered = scores(&Request {
+            topics: vec!["economy".into()],
+            actor_ids: vec![],
+            sources: vec!["Reuters".into()],
+            ..Request::default()
+        });
+        assert!(filtered.len() > 40 && filtered.len() < unfiltered.len());
+        for (at, score) in filtered {
+            assert!((score - unfiltered[&at]).abs() < 1e-5, "{at:?}");
         }
     }
 }
