@@ -669,8 +669,9 @@ fn postings(searcher: &Searcher, query: &dyn Query) -> Result<u64> {
 /// Whether tantivy finds the best matches of `query` by block-max WAND, skipping blocks of
 /// postings whose best score cannot enter the top: a word on its own, or words any of which
 /// may match (each a term in one field, the shape `"title:w OR text:w"` parses to). Anything
-/// else (words all required over both fields, a phrase, a filter) scores every match either
-/// way, so it is collected with its count in one pass.
+/// else (words all required over both fields, a phrase) scores every match either way, so it
+/// is collected with its count in one pass; such words narrowed by filters are ranked by
+/// [`narrowed`].
 fn skips_blocks(query: &dyn Query) -> bool {
     match query.downcast_ref::<BooleanQuery>() {
         Some(boolean) => {
