@@ -140,7 +140,7 @@ pub(crate) fn words_lead(
     searcher: &Searcher,
     postings: u64,
     narrowings: &[Narrowing],
-) -> tantivy::Result<bool> {
+) -> crate::Result<bool> {
     for narrowing in narrowings {
         let cost = match narrowing {
             Narrowing::Dates(_) => {
@@ -151,15 +151,7 @@ pub(crate) fn words_lead(
                     .sum();
                 passages * 4 / 5
             }
-            Narrowing::Other(filter) => {
-                let mut terms = Vec::new();
-                filter.query_terms(&mut |term, _| terms.push(term));
-                let mut cost = 0;
-                for term in terms {
-                    cost += searcher.doc_freq(term)?;
-                }
-                cost
-            }
+            Narrowing::Other(filter) => super::postings(searcher, *filter)?,
         };
         if postings >= cost {
             return Ok(false);
@@ -169,12 +161,12 @@ pub(crate) fn words_lead(
 }
 
 /// A narrowing in one segment, asked about passages in increasing order.
-enum Check {
-    Dates(Column<DateTime>, DateRange),
+enum Check<'q> {
+    Dates(Column<DateTime>, &'q DateRange),
     Postings(Box<dyn Scorer>),
 }
 
-impl Check {
+impl Check<'_> {
     fn keeps(&mut self, doc: DocId) -> bool {
         match self {
             Check::Dates(column, range) => {
@@ -213,7 +205,7 @@ pub(crate) fn best(
             let mut scorer = weight.scorer(reader, 1.0)?;
             added += scorer.score();
             checks.push(match narrowing {
-                Narrowing::Dates(range) => Check::Dates(range.column(reader)?, (*range).clone()),
+                Narrowing::Dates(range) => Check::Dates(range.column(reader)?, range),
                 Narrowing::Other(_) => Check::Postings(scorer),
             });
         }
