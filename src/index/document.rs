@@ -85,6 +85,23 @@ pub struct Extracted<'a> {
     pub keyphrases: &'a [Keyphrase],
 }
 
+/// For each passage, which of the article's actors it names: a mention inside it, or one
+/// in the title (which counts for every passage).
+fn passage_actors(actors: &Actors, passages: &[Passage]) -> Vec<Vec<bool>> {
+    passages
+        .iter()
+        .map(|passage| {
+            let mut seen = vec![false; actors.actors.len()];
+            for m in &actors.mentions {
+                if m.in_title || (m.start >= passage.start && m.end <= passage.end) {
+                    seen[m.actor] = true;
+                }
+            }
+            seen
+        })
+        .collect()
+}
+
 /// Bytes a passage's document needs beyond its text, headline and path: ids, dates, actors,
 /// topics and quotes (more only for passages with many actors or quotes).
 const DOC_SPARE_BYTES: usize = 768;
@@ -108,10 +125,12 @@ pub fn documents(
     let date = article
         .date
         .map(|d| DateTime::from_timestamp_secs(d.timestamp()));
+    let named = passage_actors(actors, passages);
     passages
         .iter()
+        .zip(&named)
         .enumerate()
-        .map(|(number, passage)| {
+        .map(|(number, (passage, seen))| {
             // Room for the texts up front: a passage's document outgrew tantivy's default
             // kilobyte and was copied as it grew.
             let text = passage.text(&article.body);
@@ -138,13 +157,7 @@ pub fn documents(
                 doc.add_text(fields.url, url);
             }
             doc.add_text(fields.path, &article.path);
-            let mut seen = vec![false; actors.actors.len()];
-            for m in &actors.mentions {
-                if m.in_title || (m.start >= passage.start && m.end <= passage.end) {
-                    seen[m.actor] = true;
-                }
-            }
-            for (actor, _) in actors.actors.iter().zip(&seen).filter(|(_, s)| **s) {
+            for (actor, _) in actors.actors.iter().zip(seen).filter(|(_, s)| **s) {
                 doc.add_text(fields.actor, &actor.name);
                 doc.add_text(fields.actor_id, &actor.id);
                 let typed = match actor.kind {
@@ -159,11 +172,14 @@ pub fn documents(
             for topic in topics {
                 doc.add_text(fields.topic, &topic.id);
             }
-            // Article-level fields go with the first passage only; queries on them join
-            // (`search::join`).
+            // Article-level fields go with the first passage only, and queries on them join
+            // (`search::join`). `article_actor:` reads the passages' `actor` too, so only
+            // the rare actor no passage names (a mention across a passage break) is added.
             if number == 0 {
-                for actor in &actors.actors {
-                    doc.add_text(fields.article_actor, &actor.name);
+                for (i, actor) in actors.actors.iter().enumerate() {
+                    if !named.iter().any(|seen| seen[i]) {
+                        doc.add_text(fields.article_actor, &actor.name);
+                    }
                 }
                 for k in keyphrases {
                     doc.add_text(fields.keyphrase, &k.phrase);

@@ -1,15 +1,19 @@
-//! Article-level fields (`article_actor`, `keyphrase`): indexed once per article, with its
-//! first passage, and searched as "in this passage's article".
+//! Article-level fields (`article_actor`, `keyphrase`), searched as "in this passage's
+//! article".
 //!
 //! Indexing them with every passage made a sixth of the index's postings and 7% of indexing
 //! CPU say the same thing again. A query on them is answered by a join instead: the articles
 //! (by `article_key`) with a live passage that matches, then every live passage of those
 //! articles. An article's passages can sit in several segments, so the articles are found
-//! over the whole searcher before any segment is scored.
+//! over the whole searcher before any segment is scored. Both are indexed with an article's
+//! first passage, but `article_actor` holds only what the passages' `actor` values miss (an
+//! actor no passage names, which is rare): the rest is read from `actor`, whose passages
+//! together already name every actor of their article.
 
 use rustc_hash::FxHashSet;
 use tantivy::query::{
-    BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
+    BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Query, Scorer, TermQuery,
+    Weight,
 };
 use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
@@ -35,23 +39,56 @@ impl ArticleJoin {
     }
 }
 
+/// An article-level field, and the passage-level field that holds the rest of its terms.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleField {
+    pub field: Field,
+    pub also_in: Option<Field>,
+}
+
 /// Wraps each part of a parsed query that only reads `article_fields` in an [`ArticleJoin`],
 /// looking inside boolean queries, so `article_actor:X AND peace` finds the passages about
-/// peace of articles that mention X anywhere. Parts that name no terms (ranges, regular
-/// expressions) are left as they are, so on these fields they match first passages only.
-pub fn join_article_fields(query: Box<dyn Query>, article_fields: &[Field]) -> Box<dyn Query> {
+/// peace of articles that mention X anywhere. A term is looked up in its field and in the
+/// passage-level field that holds the rest. Parts that name no terms (ranges, regular expressions) are left as
+/// they are, so on these fields they match first passages only, or nothing.
+pub fn join_article_fields(
+    query: Box<dyn Query>,
+    article_fields: &[ArticleField],
+) -> Box<dyn Query> {
     let Ok(joined) = super::rewrite_parts(query, &mut |part| {
         let mut fields: Vec<Field> = Vec::new();
         part.query_terms(&mut |term: &Term, _| fields.push(term.field()));
+        let article_field = |f: &Field| article_fields.iter().find(|a| a.field == *f);
         Ok::<_, std::convert::Infallible>(
-            if !fields.is_empty() && fields.iter().all(|f| article_fields.contains(f)) {
-                Box::new(ArticleJoin::new(part))
+            if !fields.is_empty() && fields.iter().all(|f| article_field(f).is_some()) {
+                Box::new(ArticleJoin::new(read_from(part, &article_field)))
             } else {
                 part
             },
         )
     });
     joined
+}
+
+/// A term query on an article field, widened to the passage-level field that holds the rest
+/// of its terms (the same analyzer made both, so only the field changes); other queries as
+/// they are.
+fn read_from<'a>(
+    part: Box<dyn Query>,
+    article_field: &impl Fn(&Field) -> Option<&'a ArticleField>,
+) -> Box<dyn Query> {
+    let Some(term_query) = part.downcast_ref::<TermQuery>() else {
+        return part;
+    };
+    let term = term_query.term();
+    let also_in = article_field(&term.field()).and_then(|a| a.also_in);
+    match (also_in, term.value().as_str()) {
+        (Some(also_in), Some(text)) => {
+            let also = Term::from_field_text(also_in, text);
+            Box::new(BooleanQuery::new_multiterms_query(vec![term.clone(), also]))
+        }
+        _ => part,
+    }
 }
 
 impl Query for ArticleJoin {
@@ -134,7 +171,7 @@ mod tests {
     use tantivy::schema::{IndexRecordOption, Value};
     use tantivy::{doc, IndexWriter, TantivyDocument};
 
-    /// Passages (article id, passage number, text, article actors on passage 0).
+    /// Passages (article id, passage number, text, the actor the passage names).
     fn add(writer: &mut IndexWriter, news: &NewsIndex, id: &str, n: u64, text: &str, actor: &str) {
         let f = &news.fields;
         let mut d = doc!(
@@ -144,7 +181,7 @@ mod tests {
             f.text => text,
         );
         if !actor.is_empty() {
-            d.add_text(f.article_actor, actor);
+            d.add_text(f.actor, actor);
         }
         writer.add_document(d).unwrap();
     }
@@ -156,7 +193,7 @@ mod tests {
         (dir, news, writer)
     }
 
-    /// Article a (two passages, naming Ilham Aliyev) and article b (one passage).
+    /// Article a (two passages, the first naming Ilham Aliyev) and article b (one passage).
     fn two_articles(writer: &mut IndexWriter, news: &NewsIndex) {
         add(writer, news, "a", 0, "talks resumed", "Ilham Aliyev");
         add(writer, news, "a", 1, "peace was near", "");
@@ -182,7 +219,7 @@ mod tests {
     }
 
     fn actor_query(news: &NewsIndex, name: &str) -> Box<dyn Query> {
-        let term = Term::from_field_text(news.fields.article_actor, &name.to_lowercase());
+        let term = Term::from_field_text(news.fields.actor, &name.to_lowercase());
         Box::new(ArticleJoin::new(Box::new(TermQuery::new(
             term,
             IndexRecordOption::Basic,
@@ -223,17 +260,34 @@ mod tests {
     fn parsed_queries_join_only_their_article_level_parts() {
         let (_dir, news, mut writer) = empty_index();
         two_articles(&mut writer, &news);
-        writer.commit().unwrap();
         let f = &news.fields;
+        // Article c: an actor no passage names is kept in its first passage's article_actor.
+        let mut first = doc!(f.article_id => "c", f.article_key => article_key("c"),
+            f.passage => 0u64, f.text => "a break in the talks");
+        first.add_text(f.article_actor, "lone name");
+        writer.add_document(first).unwrap();
+        add(&mut writer, &news, "c", 1, "peace again", "");
+        writer.commit().unwrap();
         let parser = QueryParser::for_index(&news.index, vec![f.text]);
         let parsed = parser
             .parse_query("+article_actor:\"Ilham Aliyev\" +peace")
             .unwrap();
-        let joined = join_article_fields(parsed, &[f.article_actor, f.keyphrase]);
+        let article_fields = super::super::article_fields(f);
+        let joined = join_article_fields(parsed, &article_fields);
         assert_eq!(found(&news, &*joined), [("a".to_string(), 1)]);
+        let lone = parser
+            .parse_query("+article_actor:\"Lone Name\" +peace")
+            .unwrap();
+        let lone = join_article_fields(lone, &article_fields);
+        assert_eq!(found(&news, &*lone), [("c".to_string(), 1)]);
+        // The same name asked of the passages matches only the one that names him.
+        let passage = parser
+            .parse_query("+actor:\"Ilham Aliyev\" +peace")
+            .unwrap();
+        assert!(found(&news, &*join_article_fields(passage, &article_fields)).is_empty());
         // A query without article-level fields is left as it was.
-        let plain = join_article_fields(parser.parse_query("peace").unwrap(), &[f.article_actor]);
+        let plain = join_article_fields(parser.parse_query("peace").unwrap(), &article_fields);
         assert!(plain.downcast_ref::<ArticleJoin>().is_none());
-        assert_eq!(found(&news, &*plain).len(), 2);
+        assert_eq!(found(&news, &*plain).len(), 3);
     }
 }

@@ -155,10 +155,22 @@ pub fn parse_query(
     })?;
     let query = exclusions_apply_to_their_neighbours(query);
     let query = quoted::answer_from_text(query, text, f, &news.index.schema())?;
-    Ok(join::join_article_fields(
-        query,
-        &[f.article_actor, f.keyphrase],
-    ))
+    Ok(join::join_article_fields(query, &article_fields(f)))
+}
+
+/// The article-level fields queries may name (`search::join`); `article_actor` holds only
+/// what the passages' `actor` values miss, and is read from both.
+fn article_fields(f: &crate::schema::Fields) -> [join::ArticleField; 2] {
+    [
+        join::ArticleField {
+            field: f.article_actor,
+            also_in: Some(f.actor),
+        },
+        join::ArticleField {
+            field: f.keyphrase,
+            also_in: None,
+        },
+    ]
 }
 
 /// A parsed query rebuilt with each part outside its boolean queries passed through `part`:
