@@ -49,8 +49,8 @@ pub struct ArticleField {
 /// Wraps each part of a parsed query that only reads `article_fields` in an [`ArticleJoin`],
 /// looking inside boolean queries, so `article_actor:X AND peace` finds the passages about
 /// peace of articles that mention X anywhere. A term is looked up in its field and in the
-/// passage-level field that holds the rest. Parts that name no terms (ranges, regular expressions) are left as
-/// they are, so on these fields they match first passages only, or nothing.
+/// passage-level field that holds the rest. Parts that name no terms (ranges, regular
+/// expressions) are left as they are, so on these fields they match first passages only.
 pub fn join_article_fields(
     query: Box<dyn Query>,
     article_fields: &[ArticleField],
